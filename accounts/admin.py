@@ -1,0 +1,52 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import AuthSession, User, UserPreferences
+from accounts.services import session_revoke, sessions_revoke_all
+
+
+class AuthSessionInline(admin.TabularInline):
+    model = AuthSession
+    extra = 0
+    can_delete = False
+    fields = ["kind", "client_ip", "user_agent", "created_at", "last_seen_at", "expires_at", "revoked_at", "revoked_reason"]
+    readonly_fields = fields
+    ordering = ["-last_seen_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PreferencesInline(admin.StackedInline):
+    model = UserPreferences
+    can_delete = False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [PreferencesInline, AuthSessionInline]
+    actions = ["revoke_all_sessions"]
+    list_display = ["username", "email", "is_staff", "is_active", "date_joined", "last_login"]
+
+    @admin.action(description="Revoke all sessions (log out everywhere)")
+    def revoke_all_sessions(self, request, queryset):
+        total = sum(sessions_revoke_all(user=user, reason="admin_revoke") for user in queryset)
+        self.message_user(request, f"Revoked {total} session(s).", messages.SUCCESS)
+
+
+@admin.register(AuthSession)
+class AuthSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "client_ip", "created_at", "last_seen_at", "expires_at", "revoked_at", "revoked_reason"]
+    list_filter = ["kind", "revoked_reason"]
+    search_fields = ["user__username", "user__email", "client_ip"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in AuthSession._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke selected sessions")
+    def revoke(self, request, queryset):
+        count = sum(session_revoke(session=s, reason="admin_revoke") for s in queryset)
+        self.message_user(request, f"Revoked {count} session(s).", messages.SUCCESS)

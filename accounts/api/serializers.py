@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from rest_framework import serializers
+
+from accounts.models import AuthSession, User, UserPreferences
+
+PASSWORD_FIELD = dict(write_only=True, trim_whitespace=False, max_length=settings.PASSWORD_MAX_LENGTH)
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.CharField(min_length=3, max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(**PASSWORD_FIELD)
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Username or e-mail address.")
+    password = serializers.CharField(**PASSWORD_FIELD)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    """Logout ends the session of the access token used; the body is optional."""
+
+
+class PasswordChangeInputSerializer(serializers.Serializer):
+    current_password = serializers.CharField(**PASSWORD_FIELD)
+    new_password = serializers.CharField(**PASSWORD_FIELD)
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name", "is_staff", "date_joined"]
+        read_only_fields = fields
+
+
+class UserUpdateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class TokenPairOutputSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    access_expires_at = serializers.DateTimeField()
+    refresh_expires_at = serializers.DateTimeField()
+    session_id = serializers.UUIDField(source="session.pk")
+
+
+class RegisterOutputSerializer(serializers.Serializer):
+    user = UserOutputSerializer()
+    tokens = TokenPairOutputSerializer()
+
+
+class SessionOutputSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+    device = serializers.CharField(source="user_agent")
+
+    class Meta:
+        model = AuthSession
+        fields = ["id", "kind", "device", "client_ip", "created_at", "last_seen_at", "expires_at", "current"]
+        read_only_fields = fields
+
+    def get_current(self, obj) -> bool:
+        return str(obj.pk) == str(self.context.get("current_session_id"))
+
+
+class SessionsRevokedOutputSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField()
+
+
+class PreferencesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserPreferences
+        fields = ["theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone", "report_emails"]
+
+    def validate_time_zone(self, value):
+        from accounts.models import _TIME_ZONES
+
+        if value not in _TIME_ZONES:
+            raise serializers.ValidationError("Unknown time zone.")
+        return value

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from accounts.api import views
+
+app_name = "accounts-api"
+
+urlpatterns = [
+    path("auth/register/", views.RegisterView.as_view(), name="register"),
+    path("auth/login/", views.LoginView.as_view(), name="login"),
+    path("auth/refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/me/", views.MeView.as_view(), name="me"),
+    path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
+    path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path("auth/password/", views.PasswordChangeView.as_view(), name="password"),
+    path("config/user/", views.UserConfigView.as_view(), name="config-user"),
+    path("config/system/", views.SystemConfigView.as_view(), name="config-system"),
+]

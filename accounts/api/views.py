@@ -1,0 +1,174 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api import serializers as s
+from accounts.models import AuthSession
+from controlpanel.api import ratelimit
+from controlpanel.api.exceptions import NotFoundError
+from controlpanel.api.schema import error_responses
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _tokens(pair) -> dict:
+    return s.TokenPairOutputSerializer(pair).data
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ratelimit.RegisterAddressRateLimit]
+
+    @extend_schema(request=s.RegisterInputSerializer, responses={201: s.RegisterOutputSerializer, **error_responses(400, 429, 503)},
+                   auth=[], tags=["auth"])
+    def post(self, request):
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        pair = services.user_login(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), client_ip=request.client_ip)
+        body = {"user": s.UserOutputSerializer(user).data, "tokens": _tokens(pair)}
+        return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ratelimit.LoginAddressRateLimit]
+
+    @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairOutputSerializer, **error_responses(400, 401, 429, 503)},
+                   auth=[], tags=["auth"])
+    def post(self, request):
+        data = s.LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        identifier = data.validated_data["username"]
+        ratelimit.login_account_check(request, identifier)
+        try:
+            user = services.user_authenticate(identifier=identifier, password=data.validated_data["password"])
+        except services.InvalidCredentials:
+            ratelimit.login_account_failed(request, identifier)
+            raise
+        pair = services.user_login(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), client_ip=request.client_ip)
+        return Response(_tokens(pair), headers=NO_STORE)
+
+
+class RefreshView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairOutputSerializer, **error_responses(400, 401, 429)},
+                   auth=[], tags=["auth"])
+    def post(self, request):
+        data = s.RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pair = services.token_refresh(raw_refresh=data.validated_data["refresh"])
+        return Response(_tokens(pair), headers=NO_STORE)
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None, **error_responses(401, 429)}, tags=["auth"])
+    def post(self, request):
+        session_id = getattr(request._request, "auth_session_id", None)
+        if session_id:
+            services.session_revoke(session=AuthSession(pk=session_id), reason="logout")
+        else:  # a browser session calling the API: end the Django session too
+            from django.contrib.auth import logout
+
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: s.UserOutputSerializer, **error_responses(401, 429)}, tags=["auth"])
+    def get(self, request):
+        return Response(s.UserOutputSerializer(request.user).data)
+
+    @extend_schema(request=s.UserUpdateInputSerializer, responses={200: s.UserOutputSerializer, **error_responses(400, 401, 429)},
+                   tags=["auth"])
+    def patch(self, request):
+        data = s.UserUpdateInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, data=data.validated_data)
+        return Response(s.UserOutputSerializer(user).data)
+
+
+class SessionListView(generics.ListAPIView):
+    serializer_class = s.SessionOutputSerializer
+
+    def get_queryset(self):
+        return selectors.session_list_active(user=self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(),
+                "current_session_id": getattr(self.request._request, "auth_session_id", None)}
+
+    @extend_schema(responses={200: s.SessionOutputSerializer(many=True), **error_responses(401, 429)}, tags=["auth"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses={200: s.SessionsRevokedOutputSerializer, **error_responses(401, 429)},
+                   description="Revoke every session of yours except the one making this request.", tags=["auth"])
+    def delete(self, request):
+        revoked = services.sessions_revoke_all(
+            user=request.user, reason="revoked_by_user", keep_session_id=getattr(request._request, "auth_session_id", None)
+        )
+        return Response({"revoked": revoked})
+
+
+class SessionDetailView(APIView):
+    @extend_schema(request=None, responses={204: None, **error_responses(401, 404, 429)}, tags=["auth"])
+    def delete(self, request, session_id):
+        session = selectors.session_list_active(user=request.user).filter(pk=session_id).first()
+        if session is None:
+            raise NotFoundError("No such active session.")
+        services.session_revoke(session=session, reason="revoked_by_user")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(request=s.PasswordChangeInputSerializer,
+                   responses={200: s.SessionsRevokedOutputSerializer, **error_responses(400, 401, 429)}, tags=["auth"])
+    def post(self, request):
+        data = s.PasswordChangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        revoked = services.password_change(
+            user=request.user, keep_session_id=getattr(request._request, "auth_session_id", None), **data.validated_data
+        )
+        if not getattr(request._request, "auth_session_id", None):
+            from django.contrib.auth import update_session_auth_hash
+
+            update_session_auth_hash(request._request, request.user)
+        return Response({"revoked": revoked})
+
+
+class UserConfigView(APIView):
+    @extend_schema(responses={200: s.PreferencesSerializer, **error_responses(401, 429)}, tags=["config"])
+    def get(self, request):
+        return Response(s.PreferencesSerializer(services.preferences_get(user=request.user)).data)
+
+    @extend_schema(request=s.PreferencesSerializer, responses={200: s.PreferencesSerializer, **error_responses(400, 401, 429)},
+                   tags=["config"])
+    def put(self, request):
+        data = s.PreferencesSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        prefs = services.preferences_update(user=request.user, data=data.validated_data)
+        return Response(s.PreferencesSerializer(prefs).data)
+
+
+class SystemConfigView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses={200: inline_serializer("SystemConfig", {"version": serializers.CharField(),
+                                                                      "features": serializers.DictField(),
+                                                                      "limits": serializers.DictField(),
+                                                                      "tokens": serializers.DictField()}),
+                              **error_responses(429)}, auth=[], tags=["config"])
+    def get(self, request):
+        from controlpanel.features import system_facts
+
+        return Response(system_facts())

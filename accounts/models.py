@@ -1,0 +1,120 @@
+import uuid
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A learner or staff member; username and e-mail are unique whatever their case."""
+
+    email = models.EmailField("email address", unique=False)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"),
+        ]
+
+    def clean(self):
+        super().clean()
+        self.email = (self.email or "").strip().lower()
+
+
+class AuthSessionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class AuthSession(models.Model):
+    """One login: an API client's token family or a browser's session.
+
+    Tokens carry this row's id; the API's authentication checks it is active in the same
+    query that loads the user, so revoking the row ends the session on every app server at
+    once. No raw token is stored: only the id (jti) of the one refresh token still valid.
+    """
+
+    class Kind(models.TextChoices):
+        API = "api", "API client"
+        BROWSER = "browser", "Browser"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auth_sessions")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.API)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=40, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    refresh_jti = models.CharField(max_length=64, blank=True)
+
+    objects = AuthSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="authsession_user_active")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} session of {self.user_id} from {self.client_ip or '?'}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+def _validate_time_zone(value: str) -> None:
+    if value not in _TIME_ZONES:
+        raise ValidationError("Unknown time zone: %(value)s", params={"value": value}, code="invalid_time_zone")
+
+
+_TIME_ZONES = frozenset(available_timezones())
+
+
+class UserPreferences(models.Model):
+    """How a user likes the product to behave; one row per user."""
+
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "Follow the system"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    class Style(models.TextChoices):
+        VISUAL = "visual", "Visual"
+        NARRATIVE = "narrative", "Narrative"
+        MUSICAL = "musical", "Musical"
+        PLAYFUL = "playful", "Playful"
+        ANALYTICAL = "analytical", "Analytical"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    turbo_default = models.BooleanField(default=True)
+    preferred_style = models.CharField(max_length=12, choices=Style.choices, blank=True)
+    daily_goal_minutes = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    report_emails = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "user preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user_id}"

@@ -1,0 +1,246 @@
+"""Account writes: registration, login, token rotation, logout, sessions and passwords."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+
+from accounts.models import AuthSession, User, UserPreferences
+from accounts.selectors import user_find_for_login
+from accounts.tokens import SESSION_CLAIM, decode_refresh, issue_token_pair
+from controlpanel.api.exceptions import ApplicationError, AuthenticationError
+
+
+class InvalidCredentials(AuthenticationError):
+    code = "invalid_credentials"
+    message = "Unable to log in with the provided credentials."
+
+
+class RefreshRejected(AuthenticationError):
+    code = "token_invalid"
+    message = "The token is invalid, expired or revoked."
+
+
+class WrongPassword(ApplicationError):
+    code = "wrong_password"
+    message = "The current password is not correct."
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    session: AuthSession
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+
+
+def _exp(token) -> datetime:
+    return datetime.fromtimestamp(token["exp"], tz=dt_timezone.utc)
+
+
+def _clip(value: str | None, size: int) -> str:
+    return (value or "")[:size]
+
+
+def _validate_password_field(field: str, password: str, user: User) -> None:
+    """Django's password validators, reported against the form field that carried it."""
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise DjangoValidationError({field: exc.messages}) from exc
+
+
+@transaction.atomic
+def user_register(*, username: str, email: str, password: str) -> User:
+    """Create a learner with default preferences; Django's password validators apply."""
+    username = username.strip()
+    email = email.strip().lower()
+    user = User(username=username, email=email)
+    _validate_password_field("password", password, user)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ApplicationError("That username is taken.", code="username_taken", details={"username": ["That username is taken."]})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ApplicationError("That e-mail is already registered.", code="email_taken", details={"email": ["That e-mail is already registered."]})
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent registration took the name first
+        raise ApplicationError("That username or e-mail is taken.", code="username_taken") from exc
+    UserPreferences.objects.create(user=user)
+    return user
+
+
+def user_authenticate(*, identifier: str, password: str) -> User:
+    """The user whose username or e-mail is ``identifier`` and whose password matches.
+
+    Unknown users cost one hash too (of a throwaway value), and inactive users are refused
+    only after their password is checked, so the answer and its cost are the same for every
+    failure: nobody can tell which accounts exist.
+    """
+    user = user_find_for_login(identifier=identifier)
+    if user is None:
+        make_password(password)
+        raise InvalidCredentials()
+    if not user.check_password(password) or not user.is_active:
+        raise InvalidCredentials()
+    return user
+
+
+def session_start(*, user: User, kind: str = AuthSession.Kind.API, user_agent: str = "", client_ip: str | None = None,
+                  lifetime=None) -> AuthSession:
+    now = timezone.now()
+    return AuthSession.objects.create(
+        user=user,
+        kind=kind,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + (lifetime or settings.REFRESH_TOKEN_LIFETIME),
+        user_agent=_clip(user_agent, 300),
+        client_ip=client_ip if _is_ip(client_ip) else None,
+    )
+
+
+def _is_ip(value: str | None) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value or "")
+    except ValueError:
+        return False
+    return True
+
+
+@transaction.atomic
+def user_login(*, user: User, user_agent: str = "", client_ip: str | None = None) -> TokenPair:
+    """Open an API session for an authenticated user and issue its first token pair."""
+    session = session_start(user=user, user_agent=user_agent, client_ip=client_ip)
+    return _issue(user=user, session=session)
+
+
+def _issue(*, user: User, session: AuthSession) -> TokenPair:
+    access, refresh, refresh_token = issue_token_pair(user=user, session=session)
+    refresh_exp = _exp(refresh_token)
+    session.refresh_jti = refresh_token["jti"]
+    session.expires_at = refresh_exp
+    session.last_seen_at = timezone.now()
+    session.save(update_fields=["refresh_jti", "expires_at", "last_seen_at"])
+    return TokenPair(access=access, refresh=refresh, session=session,
+                     access_expires_at=timezone.now() + settings.ACCESS_TOKEN_LIFETIME,
+                     refresh_expires_at=refresh_exp)
+
+
+def token_refresh(*, raw_refresh: str) -> TokenPair:
+    """Rotate a refresh token: a new pair, the old refresh dead.
+
+    The session row is locked, so of N parallel refreshes of one token exactly one wins.
+    Presenting a refresh token that was already rotated means it leaked or was replayed:
+    the whole session is revoked (and that revocation is committed), ending the thief's and
+    the owner's tokens alike.
+    """
+    try:
+        token = decode_refresh(raw_refresh)
+    except TokenError as exc:
+        raise RefreshRejected() from exc
+    session_id = token.get(SESSION_CLAIM)
+    user_id = str(token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"], ""))
+    if not session_id or not user_id.isdigit():
+        raise RefreshRejected()
+    with transaction.atomic():
+        try:
+            session = AuthSession.objects.select_for_update().select_related("user").get(pk=session_id, user_id=user_id)
+        except (AuthSession.DoesNotExist, DjangoValidationError, ValueError, TypeError):
+            session = None
+        if session is None or not session.is_active or not session.user.is_active:
+            pair = None
+        elif session.refresh_jti != token.get("jti"):
+            session.revoked_at = timezone.now()
+            session.revoked_reason = "refresh_reuse"
+            session.save(update_fields=["revoked_at", "revoked_reason"])
+            pair = None
+        else:
+            pair = _issue(user=session.user, session=session)
+    if pair is None:
+        raise RefreshRejected()
+    return pair
+
+
+def session_revoke(*, session: AuthSession, reason: str) -> bool:
+    """End one session at once; returns whether it was still active."""
+    updated = AuthSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:40]
+    )
+    return bool(updated)
+
+
+def sessions_revoke_all(*, user: User, reason: str, keep_session_id=None) -> int:
+    """End every active session of ``user`` except ``keep_session_id``; returns how many."""
+    qs = AuthSession.objects.filter(user=user, revoked_at__isnull=True)
+    if keep_session_id:
+        qs = qs.exclude(pk=keep_session_id)
+    return qs.update(revoked_at=timezone.now(), revoked_reason=reason[:40])
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str, keep_session_id=None) -> int:
+    """Set a new password after checking the current one; every other session ends."""
+    if not user.check_password(current_password):
+        raise WrongPassword(details={"current_password": ["The current password is not correct."]})
+    _validate_password_field("new_password", new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return sessions_revoke_all(user=user, reason="password_change", keep_session_id=keep_session_id)
+
+
+def user_update(*, user: User, data: dict) -> User:
+    """Update allow-listed profile fields."""
+    allowed = {"email", "first_name", "last_name"}
+    fields = [name for name in data if name in allowed]
+    if "email" in data:
+        email = data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise ApplicationError("That e-mail is already registered.", code="email_taken",
+                                   details={"email": ["That e-mail is already registered."]})
+        data = {**data, "email": email}
+    for name in fields:
+        setattr(user, name, data[name])
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def preferences_get(*, user: User) -> UserPreferences:
+    prefs, _ = UserPreferences.objects.get_or_create(user=user)
+    return prefs
+
+
+def preferences_update(*, user: User, data: dict) -> UserPreferences:
+    """Validate and store preferences; only known fields are written."""
+    prefs = preferences_get(user=user)
+    allowed = {"theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone", "report_emails"}
+    for name, value in data.items():
+        if name in allowed:
+            setattr(prefs, name, value)
+    prefs.full_clean(exclude=["user"])
+    prefs.save()
+    return prefs
+
+
+def browser_session_start(*, request, user: User) -> AuthSession:
+    """Record a dashboard login as an AuthSession so "my sessions" lists browsers too."""
+    session = session_start(
+        user=user,
+        kind=AuthSession.Kind.BROWSER,
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        client_ip=getattr(request, "client_ip", None),
+        lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
+    )
+    return session

@@ -1,0 +1,124 @@
+"""Rate limits on django-ratelimit's counters, applied inside DRF.
+
+They run as DRF throttles, after authentication, so a JWT user is keyed by user id (on
+``dispatch`` a bearer-token user is still anonymous and every client would share one bucket).
+Anonymous requests are keyed by the client address the request middleware resolved.
+
+When the cache behind the counters fails, reads fail open (logged) and the login and
+registration scopes fail closed with 503: django-ratelimit's ``RATELIMIT_FAIL_OPEN`` does not
+cover a backend that raises.
+"""
+
+import logging
+
+from django.conf import settings
+from django_ratelimit.core import get_usage
+from rest_framework.throttling import BaseThrottle
+
+from controlpanel.api.exceptions import RateLimitedError, ServiceUnavailableError
+
+logger = logging.getLogger("controlpanel.ratelimit")
+
+
+def usage(request, *, group: str, rate: str, key: str, increment: bool, fail_closed: bool = False) -> dict | None:
+    """Count one hit in ``group`` for ``key``; ``None`` when limits are off or the cache failed open."""
+    django_request = getattr(request, "_request", request)
+    try:
+        return get_usage(django_request, group=group, key=lambda _g, _r: key, rate=rate, increment=increment)
+    except Exception as exc:  # the cache backend raised: Redis down or unreachable
+        if fail_closed:
+            logger.error("rate-limit store unavailable; refusing %s", group, extra={"error": type(exc).__name__})
+            raise ServiceUnavailableError() from exc
+        logger.warning("rate-limit store unavailable; allowing %s", group, extra={"error": type(exc).__name__})
+        return None
+
+
+def client_key(request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{getattr(request, 'client_ip', None) or request.META.get('REMOTE_ADDR', '')}"
+
+
+def _publish_headers(request, result: dict) -> None:
+    django_request = getattr(request, "_request", request)
+    django_request.ratelimit_headers = {
+        "X-RateLimit-Limit": str(result["limit"]),
+        "X-RateLimit-Remaining": str(max(0, result["limit"] - result["count"])),
+    }
+
+
+class ScopedRateLimit(BaseThrottle):
+    """A fixed-window limit for one scope; subclasses name the scope and the rate setting."""
+
+    group = "api"
+    rate_setting = "RATELIMIT_API_RATE"
+    fail_closed = False
+
+    def key(self, request) -> str:
+        return client_key(request)
+
+    def allow_request(self, request, view) -> bool:
+        self.result = usage(
+            request,
+            group=self.group,
+            rate=getattr(settings, self.rate_setting),
+            key=self.key(request),
+            increment=True,
+            fail_closed=self.fail_closed,
+        )
+        if self.result is None:
+            return True
+        _publish_headers(request, self.result)
+        return not self.result["should_limit"]
+
+    def wait(self) -> float | None:
+        return max(1, int(self.result["time_left"])) if self.result else None
+
+
+class ApiRateLimit(ScopedRateLimit):
+    """1000 requests an hour per user (per address when anonymous) across the whole API."""
+
+
+class SearchRateLimit(ScopedRateLimit):
+    """100 searches a minute per user, on top of the API-wide limit."""
+
+    group = "search"
+    rate_setting = "RATELIMIT_SEARCH_RATE"
+
+
+class LoginAddressRateLimit(ScopedRateLimit):
+    """Login attempts per client address, whatever account they name; fails closed."""
+
+    group = "login-address"
+    rate_setting = "RATELIMIT_LOGIN_ADDRESS_RATE"
+    fail_closed = True
+
+    def key(self, request) -> str:
+        return f"ip:{request.client_ip}"
+
+
+class RegisterAddressRateLimit(LoginAddressRateLimit):
+    """Registrations per client address; fails closed."""
+
+    group = "register-address"
+    rate_setting = "RATELIMIT_REGISTER_ADDRESS_RATE"
+
+
+def login_account_check(request, identifier: str) -> None:
+    """Refuse a login for an account that has had too many failures this window."""
+    result = usage(
+        request, group="login-account", rate=settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES,
+        key=f"acct:{identifier.strip().lower()}", increment=False, fail_closed=True,
+    )
+    if result is not None and result["count"] >= result["limit"]:
+        raise RateLimitedError(retry_after=result["time_left"],
+                               message="Too many failed logins for this account. Try again later.")
+
+
+def login_account_failed(request, identifier: str) -> None:
+    """Count one failed login against the account named, from whatever address."""
+    usage(
+        request, group="login-account", rate=settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES,
+        key=f"acct:{identifier.strip().lower()}", increment=True, fail_closed=True,
+    )

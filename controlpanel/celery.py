@@ -1,0 +1,67 @@
+"""The Celery app and the one beat schedule.
+
+Exactly one beat runs per deployment. Every periodic job is listed here, with when it runs in
+words and an ``expires`` so a job that could not start in time is dropped instead of piling up.
+Crontab entries are read in ``CELERY_TIMEZONE``, which is the report time zone.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlpanel.settings")
+
+app = Celery("controlpanel")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+SAMPLE_SECONDS = float(os.environ.get("TELEMETRY_SAMPLE_SECONDS", "10"))
+
+app.conf.beat_schedule = {
+    # Every TELEMETRY_SAMPLE_SECONDS (10 s by default): CPU, memory, disk and network sample.
+    "telemetry-sample-system": {
+        "task": "telemetry.sample_system",
+        "schedule": SAMPLE_SECONDS,
+        "options": {"expires": SAMPLE_SECONDS},
+    },
+    # Every minute: probe database, cache and broker; uptime is computed from these rows.
+    "telemetry-probe-health": {
+        "task": "telemetry.probe_health",
+        "schedule": 60.0,
+        "options": {"expires": 55.0},
+    },
+    # Every day at 03:30: roll raw samples up and prune them past their retention.
+    "telemetry-prune": {
+        "task": "telemetry.prune",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 3600.0},
+    },
+    # Every day at 00:05: yesterday's report.
+    "report-daily": {
+        "task": "telemetry.report_due",
+        "schedule": crontab(minute=5, hour=0),
+        "kwargs": {"period": "daily"},
+        "options": {"expires": 3600.0},
+    },
+    # Every Monday at 00:10: last week's report.
+    "report-weekly": {
+        "task": "telemetry.report_due",
+        "schedule": crontab(minute=10, hour=0, day_of_week=1),
+        "kwargs": {"period": "weekly"},
+        "options": {"expires": 3600.0},
+    },
+    # On the 1st of every month at 00:15: last month's report.
+    "report-monthly": {
+        "task": "telemetry.report_due",
+        "schedule": crontab(minute=15, hour=0, day_of_month=1),
+        "kwargs": {"period": "monthly"},
+        "options": {"expires": 3600.0},
+    },
+    # Every Monday at 06:00: five new Crazy Diamonds lessons for review.
+    "lessons-generate-weekly": {
+        "task": "lessons.generate_weekly",
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
+        "options": {"expires": 3600.0},
+    },
+}

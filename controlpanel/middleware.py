@@ -1,0 +1,85 @@
+"""Request-wide plumbing: request id, client address, API access log and page CSP."""
+
+import logging
+import re
+import time
+import uuid
+
+from django.conf import settings
+
+api_log = logging.getLogger("controlpanel.api")
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+
+def client_address(meta: dict, trusted_hops: int) -> str:
+    """The client's address, trusting exactly ``trusted_hops`` proxies in front of us.
+
+    With 0 hops the socket address is the client and ``X-Forwarded-For`` is ignored, so a
+    spoofed header never changes a rate-limit key. With N hops, the Nth address from the
+    right of ``X-Forwarded-For`` is the client (each trusted proxy appends one entry).
+    """
+    remote = meta.get("REMOTE_ADDR", "") or "unknown"
+    if trusted_hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < trusted_hops:
+        return forwarded[0] if forwarded else remote
+    return forwarded[-trusted_hops]
+
+
+class RequestContextMiddleware:
+    """Gives every request an id and a client address, and logs each API call once.
+
+    The id is taken from the client's ``X-Request-ID`` when it is well formed, else made
+    here; it is echoed on every response. The log line carries method, route pattern,
+    status, duration, user id and request id, never headers or bodies.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.trusted_hops = settings.TRUSTED_PROXY_HOPS
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        request.client_ip = client_address(request.META, self.trusted_hops)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        headers = getattr(request, "ratelimit_headers", None)
+        if headers:
+            for name, value in headers.items():
+                response[name] = value
+        if request.path_info.startswith("/api/"):
+            duration_ms = (time.perf_counter() - started) * 1000
+            user = getattr(request, "user", None)
+            match = getattr(request, "resolver_match", None)
+            api_log.info(
+                "api_call",
+                extra={
+                    "event": "api_call",
+                    "method": request.method,
+                    "route": "/" + match.route if match else None,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 2),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    "request_id": request.request_id,
+                },
+            )
+            request.api_duration_ms = duration_ms
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """A strict CSP on every HTML response: no inline script, nothing from other origins."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", self.policy)
+        return response

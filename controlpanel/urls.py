@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import landing
+from controlpanel import views
+
+urlpatterns = [
+    path("", landing, name="landing"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("controlpanel.api.urls")),
+    path("", include("telemetry.urls")),
+    path("", include("accounts.urls")),
+    path("", include("lessons.urls")),
+    path("", include("progress.urls")),
+    path("", include("search.urls")),
+]
+
+handler400 = "controlpanel.views.handler400"
+handler403 = "controlpanel.views.handler403"
+handler404 = "controlpanel.views.handler404"
+handler500 = "controlpanel.views.handler500"

@@ -1,0 +1,3 @@
+app_name = "lessons-api"
+
+urlpatterns: list = []

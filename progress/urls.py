@@ -1,0 +1,7 @@
+from django.urls import path
+
+from progress import views
+
+urlpatterns = [
+    path("home/", views.home, name="home"),
+]

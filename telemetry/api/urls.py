@@ -1,0 +1,3 @@
+app_name = "telemetry-api"
+
+urlpatterns: list = []
