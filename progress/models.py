@@ -1,1 +1,82 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
 
+from lessons.models import Category, Lesson
+
+
+class UserProgress(models.Model):
+    """How far a learner is in one category (the seed's ``user_progress``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="category_progress")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="user_progress")
+    progress = models.PositiveIntegerField(default=0)
+    total_lessons = models.PositiveIntegerField(default=0)
+    last_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="userprogress_unique_user_category"),
+            models.CheckConstraint(condition=Q(progress__lte=F("total_lessons")), name="userprogress_progress_le_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.category_id}: {self.progress}/{self.total_lessons}"
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.progress / self.total_lessons, 1) if self.total_lessons else 0.0
+
+
+class ProgressEvent(models.Model):
+    """One change of a learner's category progress; the history charts are drawn from these."""
+
+    class Source(models.TextChoices):
+        LESSON = "lesson", "Lesson completed"
+        MANUAL = "manual", "Set by the learner"
+        SYSTEM = "system", "System"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="progress_events")
+    previous = models.PositiveIntegerField()
+    new = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    lesson = models.ForeignKey(Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="progressevent_user_time"),
+            models.Index(fields=["user", "category", "-created_at"], name="progressevent_user_cat_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.category_id}: {self.previous}→{self.new}"
+
+
+class Achievement(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200)
+    icon = models.CharField(max_length=8, default="◆")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserAchievement(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="achievements")
+    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="awards")
+    awarded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-awarded_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "achievement"], name="userachievement_awarded_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.achievement_id}"
