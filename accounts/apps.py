@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import receivers  # noqa: F401
+        from accounts import receivers, schema  # noqa: F401

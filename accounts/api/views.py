@@ -111,7 +111,8 @@ class SessionListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=None, responses={200: s.SessionsRevokedOutputSerializer, **error_responses(401, 429)},
-                   description="Revoke every session of yours except the one making this request.", tags=["auth"])
+                   description="Revoke every session of yours except the one making this request.", tags=["auth"],
+                   operation_id="auth_sessions_revoke_others")
     def delete(self, request):
         revoked = services.sessions_revoke_all(
             user=request.user, reason="revoked_by_user", keep_session_id=getattr(request._request, "auth_session_id", None)
