@@ -15,3 +15,21 @@ def user_find_for_login(*, identifier: str) -> User | None:
 
 def session_list_active(*, user: User) -> QuerySet[AuthSession]:
     return AuthSession.objects.for_user(user).active().order_by("-last_seen_at")
+
+
+def login_account_key(*, identifier: str) -> str:
+    """What login failures are counted against: the account, however it was named.
+
+    Username and e-mail in any case share one budget, so naming an account two ways does not
+    double its failure allowance. An unknown name is counted under its normalised text, and
+    answers exactly as a known account does.
+    """
+    identifier = (identifier or "").strip().lower()
+    user_id = (
+        User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
+        .values_list("pk", flat=True)
+        .first()
+        if identifier
+        else None
+    )
+    return f"user:{user_id}" if user_id is not None else f"name:{identifier}"

@@ -65,11 +65,12 @@ def user_register(*, username: str, email: str, password: str) -> User:
     email = email.strip().lower()
     user = User(username=username, email=email)
     _validate_password_field("password", password, user)
+    # Hash before the availability checks so a taken and a free name cost the same work.
+    user.set_password(password)
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("That username is taken.", code="username_taken", details={"username": ["That username is taken."]})
     if User.objects.filter(email__iexact=email).exists():
         raise ApplicationError("That e-mail is already registered.", code="email_taken", details={"email": ["That e-mail is already registered."]})
-    user.set_password(password)
     try:
         with transaction.atomic():
             user.save()

@@ -3,6 +3,8 @@
 import json
 import logging
 
+from django.http import HttpRequest
+
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 _SECRET_KEYS = {"password", "token", "access", "refresh", "authorization", "secret"}
 
@@ -11,7 +13,9 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object on one line.
 
     ``json.dumps`` escapes CR and LF inside values, so user text can never forge a log line.
-    Extra fields whose name looks like a credential are dropped rather than logged.
+    Extra fields whose name looks like a credential are dropped rather than logged, and a
+    request attached to a record (Django does that for 4xx/5xx) is logged as method and path
+    only: its query string may carry a token a client wrongly put in the URL.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -26,6 +30,8 @@ class JsonFormatter(logging.Formatter):
                 continue
             if key.lower() in _SECRET_KEYS:
                 continue
+            if isinstance(value, HttpRequest):
+                value = f"{value.method} {value.path}"
             payload[key] = value
         if record.exc_info:
             payload["exc_info"] = self.formatException(record.exc_info)

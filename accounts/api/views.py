@@ -1,4 +1,3 @@
-from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
@@ -46,12 +45,9 @@ class LoginView(APIView):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identifier = data.validated_data["username"]
-        ratelimit.login_account_check(request, identifier)
-        try:
-            user = services.user_authenticate(identifier=identifier, password=data.validated_data["password"])
-        except services.InvalidCredentials:
-            ratelimit.login_account_failed(request, identifier)
-            raise
+        reservation = ratelimit.login_account_reserve(request, selectors.login_account_key(identifier=identifier))
+        user = services.user_authenticate(identifier=identifier, password=data.validated_data["password"])
+        ratelimit.login_account_release(reservation)
         pair = services.user_login(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), client_ip=request.client_ip)
         return Response(_tokens(pair), headers=NO_STORE)
 

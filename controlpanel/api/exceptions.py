@@ -94,7 +94,9 @@ _MESSAGES = {
     "validation_error": "The request has invalid fields.",
     "server_error": "Something went wrong on our side. It has been logged.",
     "service_unavailable": "The service is temporarily unavailable. Try again shortly.",
+    "csrf_failed": "CSRF verification failed; send the CSRF token with session-authenticated writes.",
 }
+_DRF_CSRF_PREFIX = "CSRF Failed:"
 
 
 def envelope(code: str, message: str, details: dict | None = None) -> dict:
@@ -140,6 +142,10 @@ def api_exception_handler(exc, context):
                 envelope(code, _MESSAGES[code], _validation_details(exc.detail)), status=exc.status_code
             )
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if isinstance(exc, exceptions.PermissionDenied) and str(detail or "").startswith(_DRF_CSRF_PREFIX):
+            # A session-authenticated write without its CSRF token: the same code as the page-level failure.
+            reason = str(detail)[len(_DRF_CSRF_PREFIX):].strip()
+            return Response(envelope("csrf_failed", _MESSAGES["csrf_failed"], {"reason": reason}), status=403)
         message = str(detail) if detail else _MESSAGES.get(code, "Error.")
         if code == "authentication_failed" and getattr(exc, "default_code", "") == "token_not_valid":
             code, message = "token_invalid", _MESSAGES["token_invalid"]

@@ -9,9 +9,14 @@ registration scopes fail closed with 503: django-ratelimit's ``RATELIMIT_FAIL_OP
 cover a backend that raises.
 """
 
+import hashlib
 import logging
+import re
+import time
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
@@ -105,20 +110,59 @@ class RegisterAddressRateLimit(LoginAddressRateLimit):
     rate_setting = "RATELIMIT_REGISTER_ADDRESS_RATE"
 
 
-def login_account_check(request, identifier: str) -> None:
-    """Refuse a login for an account that has had too many failures this window."""
-    result = usage(
-        request, group="login-account", rate=settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES,
-        key=f"acct:{identifier.strip().lower()}", increment=False, fail_closed=True,
-    )
-    if result is not None and result["count"] >= result["limit"]:
-        raise RateLimitedError(retry_after=result["time_left"],
-                               message="Too many failed logins for this account. Try again later.")
+ACCOUNT_LOCKED_MESSAGE = "Too many failed logins for this account. Try again later."
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def login_account_failed(request, identifier: str) -> None:
-    """Count one failed login against the account named, from whatever address."""
-    usage(
-        request, group="login-account", rate=settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES,
-        key=f"acct:{identifier.strip().lower()}", increment=True, fail_closed=True,
-    )
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"100/h"`` → ``(100, 3600)``; the same notation as django-ratelimit (``"5/10m"`` too)."""
+    match = re.fullmatch(r"\s*(\d+)/(\d*)([smhd])\s*", rate)
+    if match is None:
+        raise ValueError(f"not a rate: {rate!r}")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _PERIODS[unit]
+
+
+@dataclass(frozen=True)
+class LoginReservation:
+    """One login attempt counted against an account's failure budget, to give back on success."""
+
+    key: str | None
+
+
+def login_account_reserve(request, account: str) -> LoginReservation:
+    """Count this login attempt as a failure of ``account`` before its password is checked.
+
+    The counter is incremented atomically first and the attempt refused (429) when that takes
+    it past the budget, so racing attempts on any number of app servers never get more than
+    the budget's worth of password checks; :func:`login_account_release` gives the attempt back
+    when the password was right (only failures count). ``account`` names the account however
+    the client spelled it (the accounts app resolves username and e-mail to one key). The
+    store failing refuses the login (503): this limit fails closed.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return LoginReservation(key=None)
+    limit, period = parse_rate(settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES)
+    now = int(time.time())
+    window = now // period
+    digest = hashlib.sha256(f"{account}|{period}|{window}".encode()).hexdigest()
+    key = f"rl:login-account:{digest}"
+    try:
+        cache.add(key, 0, period + 60)
+        count = cache.incr(key)
+    except Exception as exc:  # the cache backend raised: Redis down or unreachable
+        logger.error("rate-limit store unavailable; refusing login-account", extra={"error": type(exc).__name__})
+        raise ServiceUnavailableError() from exc
+    if count > limit:
+        raise RateLimitedError(retry_after=(window + 1) * period - now, message=ACCOUNT_LOCKED_MESSAGE)
+    return LoginReservation(key=key)
+
+
+def login_account_release(reservation: LoginReservation) -> None:
+    """The password was right: the reserved attempt is not a failure, give it back."""
+    if reservation.key is None:
+        return
+    try:
+        cache.decr(reservation.key)
+    except Exception as exc:  # the window ended (key gone) or the store failed: nothing to give back
+        logger.warning("could not release a login attempt", extra={"error": type(exc).__name__})

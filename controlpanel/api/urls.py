@@ -1,7 +1,9 @@
 """``/api/v1/``: each app's router assembled in one place."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
+
+from controlpanel.api.schema import ApiDocsView
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
@@ -10,5 +12,5 @@ urlpatterns = [
     path("", include("search.api.urls")),
     path("", include("telemetry.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="schema"), name="docs"),
 ]

@@ -263,3 +263,29 @@ def test_admin_revoke_action_kills_every_token_of_the_user(client, staff_user, u
     )
     assert b"Revoked 1 session" in response.content
     assert bearer(tokens["access"]).get("/api/v1/auth/me/").status_code == 401
+
+
+def test_tokens_live_15_minutes_and_24_hours_and_name_their_session(api_client, tokens):
+    import jwt
+
+    access = jwt.decode(tokens["access"], options={"verify_signature": False})
+    refresh = jwt.decode(tokens["refresh"], options={"verify_signature": False})
+    assert access["exp"] - access["iat"] == 15 * 60
+    assert refresh["exp"] - refresh["iat"] == 24 * 3600
+    assert access["sid"] == refresh["sid"] == tokens["session_id"]
+    assert (access["token_type"], refresh["token_type"]) == ("access", "refresh")
+    session = AuthSession.objects.get(pk=tokens["session_id"])
+    assert int(session.expires_at.timestamp()) == refresh["exp"]
+
+
+def test_refresh_response_is_not_cached_and_keeps_the_session(api_client, tokens):
+    response = api_client.post("/api/v1/auth/refresh/", {"refresh": tokens["refresh"]}, format="json")
+    assert response["Cache-Control"] == "no-store"
+    assert response.json()["session_id"] == tokens["session_id"]
+
+
+def test_no_raw_token_is_stored_in_the_session_row(tokens):
+    session = AuthSession.objects.get(pk=tokens["session_id"])
+    stored = " ".join(str(getattr(session, f.attname)) for f in AuthSession._meta.fields)
+    assert tokens["access"] not in stored and tokens["refresh"] not in stored
+    assert tokens["refresh"].rsplit(".", 1)[1] not in stored
