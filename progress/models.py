@@ -80,3 +80,23 @@ class UserAchievement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.achievement_id}"
+
+
+class LearningStreak(models.Model):
+    """A learner's run of consecutive active days (a day with at least one completed lesson).
+
+    Kept up to date by the progress services on every completion, so the summary reads one
+    row instead of scanning the whole history. Days are the learner's local days, in the
+    time zone of their preferences at the moment of the activity.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_streak")
+    current = models.PositiveIntegerField(default=0, help_text="Length of the run ending on last_day.")
+    best = models.PositiveIntegerField(default=0)
+    last_day = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(current__lte=F("best")), name="learningstreak_current_le_best")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.current} (best {self.best})"

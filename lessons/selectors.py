@@ -1,0 +1,151 @@
+"""Reads of the lessons app for the API and the dashboard pages.
+
+Lists carry the requesting learner's status on every row through one LEFT JOIN, never a
+query per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from controlpanel.api.exceptions import NotFoundError
+from lessons.models import Category, Lesson, LessonCheck, LessonProgress
+from lessons.recommendations import Recommendation, lesson_recommendations  # noqa: F401 (public selector)
+
+LIST_FIELDS = ("id", "slug", "title", "category__slug", "category__name", "category__order", "difficulty", "style",
+               "minutes", "summary", "tags", "source")
+
+
+class LessonNotFound(NotFoundError):
+    code = "lesson_not_found"
+    message = "No such lesson."
+
+
+@dataclass(frozen=True)
+class LessonFilters:
+    category: str | None = None
+    difficulty: int | None = None
+    style: str | None = None
+    status: str | None = None
+
+
+def _with_user_status(qs: QuerySet[Lesson], user) -> QuerySet[Lesson]:
+    """Annotate ``user_status`` (not_started when no row) and ``user_score`` by one LEFT JOIN."""
+    return qs.annotate(
+        mine=FilteredRelation("progress_records", condition=Q(progress_records__user=user)),
+        user_status=Coalesce(F("mine__status"), Value(LessonProgress.Status.NOT_STARTED)),
+        user_score=F("mine__score"),
+    )
+
+
+def lesson_list(user, filters: LessonFilters | dict | None = None) -> QuerySet[Lesson]:
+    """Published lessons in catalog order with the learner's status; filters as in LessonFilters."""
+    if isinstance(filters, dict):
+        filters = LessonFilters(**{k: v for k, v in filters.items() if v not in (None, "")})
+    filters = filters or LessonFilters()
+    qs = _with_user_status(Lesson.objects.published().select_related("category").only(*LIST_FIELDS), user)
+    if filters.category:
+        qs = qs.filter(category__slug=filters.category)
+    if filters.difficulty is not None:
+        qs = qs.filter(difficulty=filters.difficulty)
+    if filters.style:
+        qs = qs.filter(style=filters.style)
+    if filters.status:
+        qs = qs.filter(user_status=filters.status)
+    return qs.order_by("category__order", "difficulty", "title", "id")
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.all()
+
+
+def lesson_get_published(slug: str) -> Lesson:
+    """The published lesson ``slug`` (with its category) or LessonNotFound."""
+    lesson = Lesson.objects.published().select_related("category").filter(slug=slug).first()
+    if lesson is None:
+        raise LessonNotFound(details={"slug": slug})
+    return lesson
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    slug: str
+    title: str
+    difficulty: int
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class LessonDetail:
+    """A lesson as a learner sees it: sanitized HTML, checks without answers, neighbours, state."""
+
+    lesson: Lesson
+    checks: list[LessonCheck]
+    prerequisites: list[LessonLink]
+    previous: LessonLink | None
+    next: LessonLink | None
+    record: LessonProgress | None
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else LessonProgress.Status.NOT_STARTED
+
+    @property
+    def prerequisites_met(self) -> bool:
+        return all(p.completed for p in self.prerequisites)
+
+
+def _neighbour(lesson: Lesson, *, before: bool) -> LessonLink | None:
+    """The previous/next published lesson of the same category in catalog order (difficulty, title)."""
+    same = Lesson.objects.published().filter(category_id=lesson.category_id)
+    if before:
+        qs = same.filter(Q(difficulty__lt=lesson.difficulty) | Q(difficulty=lesson.difficulty, title__lt=lesson.title))
+        qs = qs.order_by("-difficulty", "-title")
+    else:
+        qs = same.filter(Q(difficulty__gt=lesson.difficulty) | Q(difficulty=lesson.difficulty, title__gt=lesson.title))
+        qs = qs.order_by("difficulty", "title")
+    row = qs.values_list("slug", "title", "difficulty").first()
+    return LessonLink(*row) if row else None
+
+
+def lesson_detail(user, slug: str) -> LessonDetail:
+    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Six queries."""
+    lesson = lesson_get_published(slug)
+    done = LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"), status=LessonProgress.Status.COMPLETED)
+    prerequisites = [
+        LessonLink(slug=s, title=t, difficulty=d, completed=c)
+        for s, t, d, c in lesson.prerequisites.annotate(completed=Exists(done))
+        .order_by("difficulty", "title").values_list("slug", "title", "difficulty", "completed")
+    ]
+    return LessonDetail(
+        lesson=lesson,
+        checks=list(lesson.checks.order_by("order")),
+        prerequisites=prerequisites,
+        previous=_neighbour(lesson, before=True),
+        next=_neighbour(lesson, before=False),
+        record=LessonProgress.objects.filter(user=user, lesson=lesson).first(),
+    )
+
+
+def continue_lessons(user, limit: int = 5) -> QuerySet[LessonProgress]:
+    """The learner's lessons in progress, most recently touched first (for "continue where you left off")."""
+    return (
+        LessonProgress.objects.filter(user=user, status=LessonProgress.Status.IN_PROGRESS, lesson__is_published=True)
+        .select_related("lesson", "lesson__category")
+        .only("id", "status", "started_at", "updated_at", "score", "attempts", *(f"lesson__{f}" for f in LIST_FIELDS if f != "id"),
+              "lesson__id")
+        .order_by("-updated_at", "-id")[:limit]
+    )
+
+
+def completed_lessons(user) -> QuerySet[LessonProgress]:
+    """The learner's completed lessons, newest first."""
+    return (
+        LessonProgress.objects.filter(user=user, status=LessonProgress.Status.COMPLETED)
+        .select_related("lesson", "lesson__category")
+        .defer("lesson__body_markdown", "lesson__body_html", "lesson__generator_parts")
+        .order_by("-completed_at", "-id")
+    )

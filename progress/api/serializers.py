@@ -1,0 +1,134 @@
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from lessons.api.serializers import CategoryRefSerializer, StrictInputSerializer
+from progress.selectors import category_by_slug
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@extend_schema_field({"type": "string", "example": "2026-05-01", "description": "ISO 8601 date or date-time"})
+class DateOrDateTimeField(serializers.Field):
+    """An ISO 8601 date-time, or a plain date (read in the learner's time zone by the view)."""
+
+    default_error_messages = {"invalid": "Use an ISO 8601 date (2026-05-01) or date-time (2026-05-01T08:00:00Z)."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            if _DATE_ONLY.match(data):
+                value = parse_date(data)
+            else:
+                value = parse_datetime(data)
+                if value is not None and not timezone.is_aware(value):
+                    value = timezone.make_aware(value, UTC)
+        except (ValueError, OverflowError):
+            value = None
+        # Years 2..9998 only, so shifting by a day or a time zone can never overflow.
+        if value is None or not 2 <= value.year <= 9998:
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+class HistoryFilterInputSerializer(serializers.Serializer):
+    category = serializers.SlugField(required=False, help_text="Category slug.")
+    since = DateOrDateTimeField(required=False, help_text="From this moment (inclusive); a date means its start.")
+    until = DateOrDateTimeField(required=False, help_text="Up to this moment (exclusive); a date includes that whole day.")
+
+    def validate_category(self, value):
+        category = category_by_slug(value)
+        if category is None:
+            raise serializers.ValidationError(f"Unknown category {value!r}.")
+        return category
+
+    def validate(self, attrs):
+        zone = self.context["zone"]
+        since, until = attrs.get("since"), attrs.get("until")
+        if isinstance(since, date) and not isinstance(since, datetime):
+            attrs["since"] = datetime.combine(since, datetime.min.time(), tzinfo=zone)
+        if isinstance(until, date) and not isinstance(until, datetime):
+            attrs["until"] = datetime.combine(until, datetime.min.time(), tzinfo=zone) + timedelta(days=1)
+        if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": ["Must be after since."]})
+        return attrs
+
+
+class ProgressSetInputSerializer(StrictInputSerializer):
+    progress = serializers.IntegerField(help_text="Lessons done in the category, 0..total_lessons.")
+
+
+class CategoryProgressOutputSerializer(serializers.Serializer):
+    category = serializers.SerializerMethodField()
+    progress = serializers.IntegerField()
+    total_lessons = serializers.IntegerField()
+    percent = serializers.FloatField()
+    is_complete = serializers.BooleanField()
+    last_updated = serializers.DateTimeField(allow_null=True)
+
+    def get_category(self, row) -> CategoryRefSerializer:
+        return {"slug": row.slug, "name": row.name}
+
+
+class LessonRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class ProgressEventOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = CategoryRefSerializer()
+    previous = serializers.IntegerField()
+    new = serializers.IntegerField()
+    delta = serializers.SerializerMethodField()
+    source = serializers.CharField(help_text="lesson, manual or system.")
+    lesson = LessonRefSerializer(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_delta(self, event) -> int:
+        return event.new - event.previous
+
+
+class BadgeOutputSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    icon = serializers.CharField()
+    earned = serializers.BooleanField()
+    awarded_at = serializers.DateTimeField(allow_null=True)
+
+
+class WeekOutputSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    lessons_completed = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    progress_events = serializers.IntegerField()
+
+
+class StreakOutputSerializer(serializers.Serializer):
+    current = serializers.IntegerField(source="current_streak", help_text="Consecutive days with a completed lesson, up to today.")
+    best = serializers.IntegerField(source="best_streak")
+    active_today = serializers.BooleanField()
+
+
+class SummaryOutputSerializer(serializers.Serializer):
+    overall_percent = serializers.FloatField()
+    lessons_completed = serializers.IntegerField()
+    lessons_total = serializers.IntegerField()
+    average_score = serializers.FloatField(allow_null=True)
+    categories_complete = serializers.IntegerField()
+    categories_total = serializers.IntegerField()
+    streak = StreakOutputSerializer(source="*")
+    badges = BadgeOutputSerializer(many=True, source="badges_earned", help_text="Achievements earned, in catalog order.")
+    all_badges = BadgeOutputSerializer(many=True, source="badges", help_text="Every achievement, earned or not.")
+    last_activity = serializers.DateTimeField(allow_null=True)
+    this_week = WeekOutputSerializer()
+    last_week = WeekOutputSerializer()

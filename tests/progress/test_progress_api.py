@@ -1,0 +1,153 @@
+"""progress/, progress/{category}/, progress/history/ through the API."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from lessons.models import Category
+from lessons.services import lesson_complete
+from progress.models import ProgressEvent, UserProgress
+from progress.services import progress_set
+from tests.lessons.factories import CategoryFactory, LessonFactory, lesson_with_checks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_progress_lists_every_category_including_untouched_ones(auth_client, catalog):
+    progress_set(user=auth_client.user, category=Category.objects.get(slug="colour"), progress=3)
+    response = auth_client.get("/api/v1/progress/")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["count"] == 6
+    rows = {row["category"]["slug"]: row for row in body["results"]}
+    assert [row["category"]["slug"] for row in body["results"]] == [
+        "drawing", "colour", "composition", "writing", "music-rhythm", "photography"]
+    assert (rows["colour"]["progress"], rows["colour"]["total_lessons"], rows["colour"]["percent"]) == (3, 6, 50.0)
+    assert rows["colour"]["last_updated"] is not None
+    assert rows["drawing"] == {"category": {"slug": "drawing", "name": "Drawing"}, "progress": 0, "total_lessons": 6,
+                               "percent": 0.0, "is_complete": False, "last_updated": None}
+
+
+def test_put_sets_progress_and_records_one_manual_event(auth_client, catalog):
+    response = auth_client.put("/api/v1/progress/writing/", {"progress": 4}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["progress"], response.json()["total_lessons"]) == (4, 6)
+    event = ProgressEvent.objects.get(user=auth_client.user)
+    assert (event.category.slug, event.previous, event.new, event.source, event.lesson) == ("writing", 0, 4, "manual", None)
+
+
+def test_put_with_the_same_value_changes_nothing(auth_client, catalog):
+    auth_client.put("/api/v1/progress/writing/", {"progress": 2}, format="json")
+    response = auth_client.put("/api/v1/progress/writing/", {"progress": 2}, format="json")
+    assert response.status_code == 200
+    assert ProgressEvent.objects.filter(user=auth_client.user).count() == 1
+
+
+@pytest.mark.parametrize("value", [7, -1, 10**12])
+def test_put_outside_zero_to_total_is_a_400_and_changes_nothing(auth_client, catalog, value):
+    response = auth_client.put("/api/v1/progress/writing/", {"progress": value}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "progress_out_of_range"
+    assert response.json()["details"] == {"progress": ["Must be an integer from 0 to 6."]}
+    assert not ProgressEvent.objects.exists()
+    assert not UserProgress.objects.filter(progress__gt=0).exists()
+
+
+@pytest.mark.parametrize("payload", [{"progress": "three"}, {"progress": 2.5}, {"progress": None}, {}, [3], "3",
+                                     {"progress": 2, "total_lessons": 2}, {"progress": 2, "user": 1}])
+def test_put_with_a_malformed_body_is_a_validation_error(auth_client, catalog, payload):
+    response = auth_client.put("/api/v1/progress/writing/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert not ProgressEvent.objects.exists()
+
+
+def test_put_to_an_unknown_category_is_a_404(auth_client, catalog):
+    response = auth_client.put("/api/v1/progress/sculpture/", {"progress": 1}, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"code": "category_not_found", "message": "No such category.",
+                               "details": {"category": "sculpture"}}
+
+
+def test_get_one_category(auth_client, catalog):
+    body = auth_client.get("/api/v1/progress/photography/").json()
+    assert (body["category"]["slug"], body["progress"], body["total_lessons"]) == ("photography", 0, 6)
+
+
+def test_history_lists_my_events_newest_first_with_their_lesson(auth_client):
+    lesson = lesson_with_checks(1)
+    LessonFactory(category=lesson.category)
+    lesson_complete(user=auth_client.user, lesson=lesson, answers=[0])
+    progress_set(user=auth_client.user, category=lesson.category, progress=2)
+    body = auth_client.get("/api/v1/progress/history/").json()
+    assert body["count"] == 2
+    manual, done = body["results"]
+    assert (manual["source"], manual["previous"], manual["new"], manual["delta"], manual["lesson"]) == ("manual", 1, 2, 1, None)
+    assert (done["source"], done["lesson"]) == ("lesson", {"slug": lesson.slug, "title": lesson.title})
+    assert done["category"] == {"slug": lesson.category.slug, "name": lesson.category.name}
+
+
+def test_history_filters_by_category_and_time_range(auth_client):
+    a, b = CategoryFactory(), CategoryFactory()
+    LessonFactory.create_batch(5, category=a)
+    LessonFactory.create_batch(5, category=b)
+    now = timezone.now()
+    for value, days_ago in enumerate((10, 5, 1), 1):
+        progress_set(user=auth_client.user, category=a, progress=value, at=now - timedelta(days=days_ago))
+    progress_set(user=auth_client.user, category=b, progress=1, at=now - timedelta(days=5))
+    since = (now - timedelta(days=6)).isoformat().replace("+00:00", "Z")
+    until = (now - timedelta(days=2)).isoformat().replace("+00:00", "Z")
+    only_a = auth_client.get("/api/v1/progress/history/", {"category": a.slug}).json()
+    window = auth_client.get("/api/v1/progress/history/", {"since": since, "until": until}).json()
+    assert only_a["count"] == 3
+    assert {e["category"]["slug"] for e in window["results"]} == {a.slug, b.slug} and window["count"] == 2
+
+
+def test_history_accepts_plain_dates_in_my_time_zone(auth_client):
+    from accounts.models import UserPreferences
+
+    UserPreferences.objects.filter(user=auth_client.user).update(time_zone="Pacific/Auckland")
+    category = CategoryFactory()
+    LessonFactory.create_batch(3, category=category)
+    # 2026-03-09 23:30 UTC is already 2026-03-10 in Auckland (UTC+13).
+    moment = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
+    progress_set(user=auth_client.user, category=category, progress=1, at=moment)
+    on_the_10th = auth_client.get("/api/v1/progress/history/?since=2026-03-10&until=2026-03-10").json()
+    on_the_9th = auth_client.get("/api/v1/progress/history/?since=2026-03-09&until=2026-03-09").json()
+    assert (on_the_10th["count"], on_the_9th["count"]) == (1, 0)
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ("since=garbage", "since"), ("until=2026-13-45", "until"), ("category=sculpture", "category"),
+    ("since=2026-05-02&until=2026-05-01", "until"), ("since=0001-01-01", "since"),
+    ("until=9999-12-31T23:59:59%2B01:00", "until"), ("since=2026-02-30", "since"),
+])
+def test_bad_history_filters_are_a_400(auth_client, catalog, query, field):
+    response = auth_client.get(f"/api/v1/progress/history/?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert field in response.json()["details"]
+
+
+@pytest.mark.parametrize("page_size", [5, 100])
+def test_history_runs_a_bounded_number_of_queries_whatever_the_page_size(
+        auth_client, django_assert_max_num_queries, page_size):
+    category = CategoryFactory()
+    lessons = LessonFactory.create_batch(60, category=category)
+    for lesson in lessons:
+        lesson_complete(user=auth_client.user, lesson=lesson)
+    for value in (10, 20, 30):
+        progress_set(user=auth_client.user, category=category, progress=value)
+    with django_assert_max_num_queries(5):
+        body = auth_client.get(f"/api/v1/progress/history/?page_size={page_size}&category={category.slug}").json()
+    assert len(body["results"]) == min(page_size, 63)
+
+
+@pytest.mark.parametrize("page_size", [2, 100])
+def test_progress_list_runs_a_bounded_number_of_queries(auth_client, catalog, django_assert_max_num_queries, page_size):
+    for category in Category.objects.all():
+        progress_set(user=auth_client.user, category=category, progress=1)
+    with django_assert_max_num_queries(3):
+        body = auth_client.get(f"/api/v1/progress/?page_size={page_size}").json()
+    assert len(body["results"]) == min(page_size, 6)
