@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test venv venv-dev demo superuser bench lint clean
+.PHONY: run test venv venv-dev demo superuser bench reliability lint clean
 
 $(VENV)/.runtime: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -51,6 +51,10 @@ demo: venv
 
 bench: venv-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Reliability suites (RELIABILITY.md): make reliability [SUITE=fuzz|cross-user|faults|scaleout|soak] [RELIABILITY_ARGS=--long]
+reliability: venv-dev
+	$(PY) scripts/reliability.py $(or $(SUITE),all) $(RELIABILITY_ARGS)
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "controlpanel.middleware.RequestContextMiddleware",
+    "telemetry.middleware.TelemetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -155,8 +156,15 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
     }
 else:
-    # Tasks are acked late; one not acked within this window is delivered again.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+    # Tasks are acked late; one not acked within this window is delivered again (a lower value
+    # also makes the workers sweep for abandoned messages more often).
+    BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 2,
+        "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 4)),
+        "unacked_restore_throttle": 1 if BROKER_VISIBILITY_TIMEOUT < 120 else 10,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_MAX_RETRIES = 2
@@ -224,6 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "controlpanel.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "controlpanel.api.exceptions.api_exception_handler",
+    "DEFAULT_METADATA_CLASS": "controlpanel.api.metadata.ApiMetadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -239,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {"ReportKindEnum": "telemetry.models.Report.Kind"},
 }
 
 # RATE LIMITS (django-ratelimit rates: "count/period", period s, m, h or d)
@@ -303,6 +313,58 @@ USE_TZ = True
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Control Panel <control-panel@localhost>")
+
+# LESSONS
+# Generated lessons wait in review (unpublished) unless this publishes them directly.
+LESSONS_PUBLISH_GENERATED = env.bool("LESSONS_PUBLISH_GENERATED", default=False)
+
+# SEARCH: turbo (full-text) and plain search over published lessons; see search/backends.py.
+SEARCH_HISTORY_LIMIT = env.int("SEARCH_HISTORY_LIMIT", default=1000)
+SEARCH_SAVED_LIMIT = env.int("SEARCH_SAVED_LIMIT", default=100)
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)
+# Turbo counts matches exactly up to this many and reports "at least" beyond (bounded work).
+SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=1000)
+# Turbo ranks at most this many candidates by relevance; further matches follow in catalog order.
+SEARCH_RANK_CANDIDATES = env.int("SEARCH_RANK_CANDIDATES", default=100)
+# A query word found inside more index terms than this is checked on candidates, not expanded.
+SEARCH_EXPANSION_LIMIT = env.int("SEARCH_EXPANSION_LIMIT", default=64)
+
+# TELEMETRY: request counts and latency histograms are kept in each web process's memory and
+# flushed every TELEMETRY_FLUSH_SECONDS as additive upserts (no database write per request).
+TELEMETRY_ENABLED = env.bool("TELEMETRY_ENABLED", default=True)
+TELEMETRY_FLUSH_SECONDS = env.float("TELEMETRY_FLUSH_SECONDS", default=5.0)
+# The background flusher; tests flush by hand inside their transaction instead.
+TELEMETRY_BACKGROUND_FLUSH = env.bool("TELEMETRY_BACKGROUND_FLUSH", default=not TESTING)
+TELEMETRY_EXCLUDE_PATHS = env.list("TELEMETRY_EXCLUDE_PATHS", default=["/static/", "/healthz", "/readyz", "/metrics", "/favicon.ico"])
+TELEMETRY_SAMPLE_SECONDS = env.float("TELEMETRY_SAMPLE_SECONDS", default=10.0)
+TELEMETRY_HEALTH_SECONDS = env.float("TELEMETRY_HEALTH_SECONDS", default=60.0)
+TELEMETRY_DISK_PATH = env.str("TELEMETRY_DISK_PATH", default="") or str(VAR_DIR)
+# Processes whose command line contains one of these count as the app's own (RSS metric).
+TELEMETRY_APP_PROCESS_MARKERS = env.list("TELEMETRY_APP_PROCESS_MARKERS", default=["controlpanel", "manage.py"])
+TELEMETRY_RETENTION_RAW_HOURS = env.int("TELEMETRY_RETENTION_RAW_HOURS", default=48)
+TELEMETRY_RETENTION_MINUTE_DAYS = env.int("TELEMETRY_RETENTION_MINUTE_DAYS", default=30)
+TELEMETRY_RETENTION_HOUR_DAYS = env.int("TELEMETRY_RETENTION_HOUR_DAYS", default=365)
+# Thresholds (percent) with Netdata-style hysteresis: a raised state clears HYSTERESIS points lower.
+TELEMETRY_CPU_WARNING = env.float("TELEMETRY_CPU_WARNING", default=85.0)
+TELEMETRY_CPU_CRITICAL = env.float("TELEMETRY_CPU_CRITICAL", default=95.0)
+TELEMETRY_CPU_WINDOW_SECONDS = env.int("TELEMETRY_CPU_WINDOW_SECONDS", default=600)
+TELEMETRY_MEMORY_WARNING = env.float("TELEMETRY_MEMORY_WARNING", default=90.0)
+TELEMETRY_MEMORY_CRITICAL = env.float("TELEMETRY_MEMORY_CRITICAL", default=98.0)
+TELEMETRY_DISK_WARNING = env.float("TELEMETRY_DISK_WARNING", default=90.0)
+TELEMETRY_DISK_CRITICAL = env.float("TELEMETRY_DISK_CRITICAL", default=98.0)
+TELEMETRY_THRESHOLD_WINDOW_SECONDS = env.int("TELEMETRY_THRESHOLD_WINDOW_SECONDS", default=60)
+TELEMETRY_THRESHOLD_HYSTERESIS = env.float("TELEMETRY_THRESHOLD_HYSTERESIS", default=10.0)
+# The plan's objectives, shown with their current status.
+OBJECTIVE_MEDIAN_MS = env.float("OBJECTIVE_MEDIAN_MS", default=150.0)
+OBJECTIVE_UPTIME_PERCENT = env.float("OBJECTIVE_UPTIME_PERCENT", default=99.0)
+# Routes bounded by password hashing by design: reported on their own line, outside the median objective.
+TELEMETRY_HASHING_ROUTES = env.list("TELEMETRY_HASHING_ROUTES", default=["/api/v1/auth/login/", "/api/v1/auth/register/", "/api/v1/auth/password/"])
+# REPORTS: delivery of the daily, weekly and monthly reports.
+SLACK_WEBHOOK_URL = env.str("SLACK_WEBHOOK_URL", default="")
+REPORT_DELIVERY_ATTEMPTS = env.int("REPORT_DELIVERY_ATTEMPTS", default=3)
+REPORT_DELIVERY_BACKOFF_SECONDS = env.float("REPORT_DELIVERY_BACKOFF_SECONDS", default=2.0)
+REPORT_WEBHOOK_TIMEOUT_SECONDS = env.float("REPORT_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+REPORT_EMAIL_STAFF = env.bool("REPORT_EMAIL_STAFF", default=True)
 
 # LOGGING: one JSON line per API call on "controlpanel.api"; never a token or password.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

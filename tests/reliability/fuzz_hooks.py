@@ -1,0 +1,100 @@
+"""Schemathesis hooks for the schema fuzz (loaded through ``SCHEMATHESIS_HOOKS``).
+
+Every generated request is made as learner A with a live access token (fuzzing logout or
+"revoke other sessions" must not leave the rest of the run unauthenticated), and every response
+is checked for learner B's data: a response to A that names B is a cross-user leak.
+"""
+
+import json
+import os
+import zlib
+
+import requests
+import schemathesis
+from schemathesis import AuthContext, Case
+
+BASE_URL = os.environ["FUZZ_BASE_URL"]
+USERNAME = os.environ["FUZZ_USERNAME"]
+PASSWORD = os.environ["FUZZ_PASSWORD"]
+OTHER_USER_MARKERS = [m for m in os.environ.get("FUZZ_OTHER_MARKERS", "").split(",") if m]
+# {collection path: [ids]}: learner B's objects, and values that exist for A, per collection.
+OTHER_USER_IDS: dict[str, list[str]] = json.loads(os.environ.get("FUZZ_OTHER_IDS", "{}"))
+KNOWN_VALUES: dict[str, list[str]] = json.loads(os.environ.get("FUZZ_KNOWN_VALUES", "{}"))
+
+
+def _under(path: str, table: dict[str, list[str]]) -> list[str]:
+    """Values of the collections ``path`` belongs to (``/search/saved/{id}/run/`` is under ``/search/saved/``)."""
+    return sorted({v for prefix, values in table.items() if path.startswith(prefix) and path != prefix for v in values})
+
+
+_TOKEN: dict[str, str | None] = {"access": None}
+
+
+@schemathesis.auth(refresh_interval=None)
+class FreshLogin:
+    """Learner A's access token, fetched again after any request answered 401 (logout, password
+    change or "revoke other sessions" ended the session it belonged to)."""
+
+    def get(self, case: Case, ctx: AuthContext) -> str:
+        if _TOKEN["access"] is None:
+            response = requests.post(f"{BASE_URL}/api/v1/auth/login/",
+                                     json={"username": USERNAME, "password": PASSWORD}, timeout=30)
+            response.raise_for_status()
+            _TOKEN["access"] = response.json()["access"]
+        return _TOKEN["access"]
+
+    def set(self, case: Case, data: str, ctx: AuthContext) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    """API clients authenticate with bearer tokens; the schema's cookie scheme is the browser's.
+
+    Generated ``Cookie`` values with bytes HTTP forbids are refused by gunicorn's header
+    parser before the product sees them, so they test the server, not the API.
+    """
+    if case.cookies:
+        case.cookies = {}
+    if case.headers:
+        case.headers = {k: v for k, v in case.headers.items() if k.lower() != "cookie"}
+
+
+@schemathesis.hook
+def after_call(ctx, case, response):
+    if response.status_code == 401:
+        _TOKEN["access"] = None
+
+
+@schemathesis.hook
+def map_path_parameters(ctx, path_parameters):
+    """About a third of path parameters aim at learner B's objects, a third at values that exist
+    for A (lesson and category slugs, A's own ids) so requests get past the lookup; the rest stay
+    as generated. The choice hangs on the generated value, so a seed still replays a run."""
+    if not path_parameters:
+        return path_parameters
+    others, known = _under(ctx.operation.path, OTHER_USER_IDS), _under(ctx.operation.path, KNOWN_VALUES)
+    aimed = dict(path_parameters)
+    for name, value in path_parameters.items():
+        digest = zlib.crc32(f"{name}={value}".encode())
+        if digest % 3 == 0 and others:
+            aimed[name] = others[digest % len(others)]
+        elif digest % 3 == 1 and known:
+            aimed[name] = known[digest % len(known)]
+    return aimed
+
+
+@schemathesis.check
+def no_other_users_data(ctx, response, case) -> bool | None:
+    """Learner A never gets learner B's data, nor a 2xx on a path naming B's object."""
+    text = response.text or ""
+    # A value the request itself carried may be echoed back (e.g. "no such lesson: <slug>").
+    sent = " ".join(str(part) for part in (case.path_parameters, case.query, case.body))
+    leaked = [marker for marker in OTHER_USER_MARKERS if marker in text and marker not in sent]
+    if leaked:
+        raise AssertionError(f"response to one learner contains another learner's data: {leaked}")
+    others = _under(case.operation.path, OTHER_USER_IDS)
+    aimed = [str(v) for v in (case.path_parameters or {}).values() if str(v) in others]
+    if aimed and 200 <= response.status_code < 300:
+        raise AssertionError(f"{case.method} on another learner's object {aimed} answered {response.status_code}")
+    return None
