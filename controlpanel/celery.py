@@ -17,6 +17,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 SAMPLE_SECONDS = float(os.environ.get("TELEMETRY_SAMPLE_SECONDS", "10"))
+HEALTH_SECONDS = float(os.environ.get("TELEMETRY_HEALTH_SECONDS", "60"))
 
 app.conf.beat_schedule = {
     # Every TELEMETRY_SAMPLE_SECONDS (10 s by default): CPU, memory, disk and network sample.
@@ -25,38 +26,41 @@ app.conf.beat_schedule = {
         "schedule": SAMPLE_SECONDS,
         "options": {"expires": SAMPLE_SECONDS},
     },
-    # Every minute: probe database, cache and broker; uptime is computed from these rows.
+    # Every TELEMETRY_HEALTH_SECONDS (a minute by default): probe database, cache and broker;
+    # uptime is computed from these rows.
     "telemetry-probe-health": {
         "task": "telemetry.probe_health",
-        "schedule": 60.0,
-        "options": {"expires": 55.0},
+        "schedule": HEALTH_SECONDS,
+        "options": {"expires": HEALTH_SECONDS * 0.9},
     },
-    # Every day at 03:30: roll raw samples up and prune them past their retention.
+    # Every day at 03:30: delete telemetry past its tier's retention (raw 48 h, minutes 30 days,
+    # hours a year); rollups are kept current by the sampler and the request flushes.
     "telemetry-prune": {
         "task": "telemetry.prune",
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 3600.0},
     },
-    # Every day at 00:05: yesterday's report.
+    # Every day at 00:05: yesterday's report (generated once, then e-mailed and posted).
     "report-daily": {
         "task": "telemetry.report_due",
         "schedule": crontab(minute=5, hour=0),
         "kwargs": {"period": "daily"},
-        "options": {"expires": 3600.0},
+        # A worker that is down at the hour still catches up within six hours.
+        "options": {"expires": 6 * 3600.0},
     },
     # Every Monday at 00:10: last week's report.
     "report-weekly": {
         "task": "telemetry.report_due",
         "schedule": crontab(minute=10, hour=0, day_of_week=1),
         "kwargs": {"period": "weekly"},
-        "options": {"expires": 3600.0},
+        "options": {"expires": 6 * 3600.0},
     },
     # On the 1st of every month at 00:15: last month's report.
     "report-monthly": {
         "task": "telemetry.report_due",
         "schedule": crontab(minute=15, hour=0, day_of_month=1),
         "kwargs": {"period": "monthly"},
-        "options": {"expires": 3600.0},
+        "options": {"expires": 6 * 3600.0},
     },
     # Every Monday at 06:00: five new Crazy Diamonds lessons for review.
     "lessons-generate-weekly": {

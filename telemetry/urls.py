@@ -1,3 +1,9 @@
+from django.urls import path
+
+from telemetry import prometheus
+
 app_name = "telemetry"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("metrics", prometheus.metrics, name="metrics"),
+]

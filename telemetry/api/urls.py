@@ -1,3 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from telemetry.api import views
+
 app_name = "telemetry-api"
 
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("reports", views.ReportViewSet, basename="report")
+
+urlpatterns = [
+    path("metrics/system/", views.SystemMetricsView.as_view(), name="metrics-system"),
+    path("metrics/performance/", views.PerformanceMetricsView.as_view(), name="metrics-performance"),
+    path("metrics/telemetry/", views.TelemetryMetricsView.as_view(), name="metrics-telemetry"),
+    *router.urls,
+]

@@ -1,0 +1,86 @@
+"""Query parameters and output shapes of the metrics and reports API."""
+
+import re
+from datetime import timedelta
+
+from rest_framework import serializers
+
+from telemetry.models import Report
+
+WINDOW_RE = re.compile(r"^(\d{1,4})([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+MAX_WINDOW = timedelta(days=366)
+# A series longer than this is refused: ask for a coarser resolution instead.
+MAX_POINTS = 10_000
+STEP_SECONDS = {"minute": 60, "hour": 3600}
+
+
+class WindowField(serializers.CharField):
+    """A duration such as ``15m``, ``6h``, ``7d`` (seconds, minutes, hours or days), up to 366 days."""
+
+    default_error_messages = {
+        "format": "Use a number and a unit: 30s, 15m, 6h or 7d.",
+        "range": "The window must be between 1 minute and 366 days.",
+    }
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data).strip().lower()
+        match = WINDOW_RE.match(text)
+        if not match:
+            self.fail("format")
+        window = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+        if window < timedelta(minutes=1) or window > MAX_WINDOW:
+            self.fail("range")
+        return window
+
+
+class SystemQuerySerializer(serializers.Serializer):
+    window = WindowField(required=False, default=timedelta(hours=1), help_text="How far back the series goes (15m, 6h, 7d…).")
+    resolution = serializers.ChoiceField(choices=["auto", "raw", "minute", "hour"], required=False, default="auto",
+                                         help_text="raw samples (kept 48 h), per-minute (30 days) or per-hour (1 year).")
+
+    def validate(self, attrs):
+        from django.conf import settings
+
+        from telemetry.selectors import auto_resolution
+
+        window, resolution = attrs["window"], attrs["resolution"]
+        if resolution == "auto":
+            resolution = auto_resolution(window)
+        step = settings.TELEMETRY_SAMPLE_SECONDS if resolution == "raw" else STEP_SECONDS[resolution]
+        if window.total_seconds() / max(step, 1) > MAX_POINTS:
+            raise serializers.ValidationError({"resolution": [
+                f"A {resolution} series over this window has more than {MAX_POINTS} points; choose a coarser resolution."]})
+        attrs["resolution"] = resolution
+        return attrs
+
+
+class WindowQuerySerializer(serializers.Serializer):
+    window = WindowField(required=False, default=timedelta(hours=1), help_text="How far back to look (15m, 6h, 7d…).")
+
+
+class EngagementQuerySerializer(serializers.Serializer):
+    window = WindowField(required=False, default=timedelta(days=30), help_text="How far back to look (1d, 7d, 30d…).")
+
+
+class ReportListQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Report.Kind.choices, required=False)
+
+
+class ReportOutputSerializer(serializers.ModelSerializer):
+    title = serializers.CharField(read_only=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "kind", "title", "period_start", "period_end", "time_zone", "starts_at", "ends_at",
+                  "generated_at", "generation_ms", "version", "sent_at", "delivery", "links"]
+
+    def get_links(self, report) -> dict:
+        base = f"/api/v1/reports/{report.pk}/"
+        return {"self": base, "html": f"{base}html/", "csv": f"{base}csv/"}
+
+
+class ReportDetailOutputSerializer(ReportOutputSerializer):
+    class Meta(ReportOutputSerializer.Meta):
+        fields = [*ReportOutputSerializer.Meta.fields, "data", "charts"]

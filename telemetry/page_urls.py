@@ -1,0 +1,17 @@
+"""Staff dashboard pages (the telemetry app's own routes, /metrics and the API, live elsewhere)."""
+
+from django.urls import path
+
+from telemetry import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("staff/", views.staff_index, name="index"),
+    path("staff/system/", views.system_live, name="system"),
+    path("staff/system/live.json", views.system_live_data, name="system-live"),
+    path("staff/reports/", views.report_list, name="reports"),
+    path("staff/reports/generate/", views.report_generate, name="report-generate"),
+    path("staff/reports/<int:report_id>/", views.report_detail, name="report"),
+    path("staff/reports/<int:report_id>/download/<str:fmt>/", views.report_download, name="report-download"),
+]

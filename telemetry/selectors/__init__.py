@@ -1,0 +1,52 @@
+"""Telemetry reads, shaped for the metrics API, the staff dashboard, ``/metrics`` and reports.
+
+Every function returns JSON-ready dicts (or model rows for the report list), so the API, the
+dashboard pages and the reports show the same figures. ``from telemetry import selectors``
+reaches all of them; the submodules group them by subject.
+"""
+
+from telemetry.selectors.activity import (
+    account_figures,
+    active_users,
+    endpoint_table,
+    engagement_summary,
+    feature_usage,
+    foreign,
+    objectives_status,
+    performance_summary,
+    route_group,
+    series_step,
+)
+from telemetry.selectors.reports import (
+    ReportDetail,
+    charts_from_json,
+    report_counts,
+    report_detail,
+    report_list,
+    report_recipients,
+)
+from telemetry.selectors.system import (
+    COMPONENTS,
+    RESOLUTIONS,
+    SAMPLE_FIELDS,
+    Threshold,
+    auto_resolution,
+    latest_health,
+    latest_sample,
+    system_metrics_snapshot,
+    system_series,
+    system_summary,
+    threshold_breaches,
+    threshold_states,
+    thresholds,
+    uptime,
+    window_average,
+)
+
+__all__ = [
+    "COMPONENTS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
+    "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "foreign",
+    "latest_health", "latest_sample", "objectives_status", "performance_summary", "report_counts", "report_detail",
+    "report_list", "report_recipients", "route_group", "series_step", "system_metrics_snapshot", "system_series",
+    "system_summary", "threshold_breaches", "threshold_states", "thresholds", "uptime", "window_average",
+]

@@ -1,0 +1,82 @@
+"""Report reads for the API, the admin and the dashboard pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.utils.safestring import mark_safe
+
+from controlpanel.charts import Chart, ChartTable
+from telemetry.models import Report
+
+
+def report_list(*, kind: str | None = None) -> QuerySet[Report]:
+    qs = Report.objects.defer("html", "charts").order_by("-period_start", "kind")
+    return qs.of_kind(kind) if kind else qs
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    report: Report
+    charts: list[Chart]
+
+    @property
+    def data(self) -> dict:
+        return self.report.data
+
+    @property
+    def html(self) -> str:
+        """The standalone document (with its own ``<style>``), as e-mailed and downloaded."""
+        return mark_safe(self.report.html)  # noqa: S308 - rendered by our own template from our own data
+
+    @property
+    def body_html(self) -> str:
+        """The report without ``<html>`` or styles, for a page that brings its own CSS."""
+        from telemetry.rendering import render_body
+
+        return mark_safe(render_body(self.report.data, self.report.charts))  # noqa: S308 - our template, our data
+
+
+def charts_from_json(items: list[dict]) -> list[Chart]:
+    return [
+        Chart(
+            title=item["title"],
+            svg=mark_safe(item["svg"]),  # noqa: S308 - produced by controlpanel.charts, every value escaped
+            table=ChartTable(headers=item["table"]["headers"], rows=item["table"]["rows"]),
+            summary=item.get("summary", ""),
+            meta={"key": item.get("key")},
+        )
+        for item in items
+    ]
+
+
+def report_detail(pk: int) -> ReportDetail | None:
+    report = Report.objects.filter(pk=pk).first()
+    if report is None:
+        return None
+    return ReportDetail(report=report, charts=charts_from_json(report.charts))
+
+
+def report_counts() -> dict[str, int]:
+    counts = dict(Report.objects.values_list("kind").annotate(n=Count("id")).order_by())
+    return {kind: counts.get(kind, 0) for kind in Report.Kind.values}
+
+
+def report_recipients() -> list[str]:
+    """Active staff (when enabled) and users who opted in, by e-mail address, each once."""
+    from accounts.models import User
+
+    wanted = Q(preferences__report_emails=True)
+    if settings.REPORT_EMAIL_STAFF:
+        wanted |= Q(is_staff=True)
+    emails = (User.objects.filter(wanted, is_active=True).exclude(email="")
+              .values_list("email", flat=True).order_by("email"))
+    seen, out = set(), []
+    for email in emails:
+        key = email.strip().lower()
+        if key and key not in seen:
+            seen.add(key)
+            out.append(email.strip())
+    return out

@@ -1,0 +1,261 @@
+"""System reads: samples and their rollups, thresholds, health probes and uptime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import FloatField, Func
+from django.utils import timezone
+
+from telemetry.models import (
+    ROLLUP_METRICS,
+    HealthCheck,
+    SystemRollup,
+    SystemSample,
+    ThresholdEvent,
+    ThresholdState,
+    ThresholdStatus,
+)
+
+
+class Epoch(Func):
+    """Seconds since 1970 of a timestamp column, computed by the database."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)", **extra)
+
+
+SAMPLE_FIELDS = (
+    "cpu_percent", "memory_percent", "memory_used_bytes", "memory_total_bytes", "swap_percent", "swap_used_bytes",
+    "disk_percent", "disk_used_bytes", "disk_total_bytes", "disk_read_bps", "disk_write_bps", "net_recv_bps",
+    "net_sent_bps", "load_1", "load_5", "load_15", "app_rss_bytes", "app_processes",
+)
+RESOLUTIONS = ("raw", "minute", "hour")
+COMPONENTS = ("database", "cache", "broker")
+
+
+# --- thresholds ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Threshold:
+    metric: str
+    field: str
+    warning: float
+    critical: float
+    window_seconds: int
+
+
+def thresholds() -> list[Threshold]:
+    """The configured thresholds: CPU on a 10-minute average, memory and disk on the last minute."""
+    return [
+        Threshold("cpu", "cpu_percent", settings.TELEMETRY_CPU_WARNING, settings.TELEMETRY_CPU_CRITICAL,
+                  settings.TELEMETRY_CPU_WINDOW_SECONDS),
+        Threshold("memory", "memory_percent", settings.TELEMETRY_MEMORY_WARNING, settings.TELEMETRY_MEMORY_CRITICAL,
+                  settings.TELEMETRY_THRESHOLD_WINDOW_SECONDS),
+        Threshold("disk", "disk_percent", settings.TELEMETRY_DISK_WARNING, settings.TELEMETRY_DISK_CRITICAL,
+                  settings.TELEMETRY_THRESHOLD_WINDOW_SECONDS),
+    ]
+
+
+def threshold_states() -> list[dict]:
+    """Each threshold's current state with its limits (a metric never evaluated is ``unknown``)."""
+    states = {state.metric: state for state in ThresholdState.objects.all()}
+    gap = settings.TELEMETRY_THRESHOLD_HYSTERESIS
+    out = []
+    for threshold in thresholds():
+        state = states.get(threshold.metric)
+        out.append({
+            "metric": threshold.metric,
+            "status": state.status if state else "unknown",
+            "value": state.value if state else None,
+            "window_seconds": threshold.window_seconds,
+            "warning": threshold.warning,
+            "critical": threshold.critical,
+            "warning_clears_below": threshold.warning - gap,
+            "critical_clears_below": threshold.critical - gap,
+            "since": state.since.isoformat() if state else None,
+            "evaluated_at": state.evaluated_at.isoformat() if state else None,
+        })
+    return out
+
+
+def window_average(field: str, *, seconds: int, now: datetime) -> float | None:
+    values = [v for v in SystemSample.objects.filter(at__gt=now - timedelta(seconds=seconds), at__lte=now)
+              .values_list(field, flat=True) if v is not None]
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def threshold_breaches(start: datetime, end: datetime) -> list[dict]:
+    """Threshold changes in ``[start, end)`` that raised a warning or a critical state."""
+    events = ThresholdEvent.objects.filter(at__gte=start, at__lt=end).exclude(status=ThresholdStatus.CLEAR).order_by("at")
+    return [
+        {"metric": e.metric, "at": e.at.isoformat(), "from": e.previous, "to": e.status, "value": e.value}
+        for e in events[:200]
+    ]
+
+
+# --- system ----------------------------------------------------------------------------
+
+def _sample_dict(sample: SystemSample) -> dict:
+    out = {"at": sample.at.isoformat()}
+    out.update({name: getattr(sample, name) for name in SAMPLE_FIELDS})
+    out["processes"] = sample.processes
+    return out
+
+
+def latest_sample(*, now: datetime | None = None) -> dict | None:
+    now = now or timezone.now()
+    sample = SystemSample.objects.order_by("-at").first()
+    if sample is None:
+        return None
+    out = _sample_dict(sample)
+    age = (now - sample.at).total_seconds()
+    out["age_seconds"] = round(age, 1)
+    out["stale"] = age > 3 * settings.TELEMETRY_SAMPLE_SECONDS
+    return out
+
+
+def auto_resolution(window: timedelta) -> str:
+    if window <= timedelta(hours=1):
+        return "raw"
+    if window <= timedelta(days=2):
+        return "minute"
+    return "hour"
+
+
+def system_series(start: datetime, end: datetime, *, resolution: str) -> list[dict]:
+    """CPU, memory, disk, network, load and app RSS over ``[start, end)``: averages, and peaks for rollups."""
+    if resolution == "raw":
+        rows = SystemSample.objects.filter(at__gte=start, at__lt=end).order_by("at")
+        return [{"at": s.at.isoformat(), **{m: getattr(s, m) for m in ROLLUP_METRICS}} for s in rows]
+    rollups = SystemRollup.objects.filter(resolution=resolution, start__gte=start, start__lt=end).order_by("start")
+    series = []
+    for rollup in rollups:
+        point = {"at": rollup.start.isoformat(), "samples": rollup.samples}
+        for metric in ROLLUP_METRICS:
+            average = rollup.average(metric)
+            point[metric] = round(average, 2) if average is not None else None
+            point[f"{metric}_max"] = getattr(rollup, f"{metric}_max")
+        series.append(point)
+    return series
+
+
+def system_summary(start: datetime, end: datetime) -> dict:
+    """Average and peak of each rolled-up metric over the hours starting in ``[start, end)``."""
+    rollups = SystemRollup.objects.filter(resolution=SystemRollup.Resolution.HOUR, start__gte=start, start__lt=end)
+    sums = {m: 0.0 for m in ROLLUP_METRICS}
+    counts = {m: 0 for m in ROLLUP_METRICS}
+    peaks: dict[str, float | None] = {m: None for m in ROLLUP_METRICS}
+    samples = 0
+    for rollup in rollups:
+        samples += rollup.samples
+        for metric in ROLLUP_METRICS:
+            sums[metric] += getattr(rollup, f"{metric}_sum")
+            counts[metric] += getattr(rollup, f"{metric}_n")
+            peak = getattr(rollup, f"{metric}_max")
+            if peak is not None and (peaks[metric] is None or peak > peaks[metric]):
+                peaks[metric] = peak
+    return {
+        "samples": samples,
+        "metrics": {
+            metric: {
+                "average": round(sums[metric] / counts[metric], 2) if counts[metric] else None,
+                "peak": peaks[metric],
+            }
+            for metric in ROLLUP_METRICS
+        },
+    }
+
+
+def latest_health() -> dict | None:
+    check = HealthCheck.objects.order_by("-at").first()
+    if check is None:
+        return None
+    return {
+        "at": check.at.isoformat(),
+        "ok": check.ok,
+        "components": {
+            name: {"ok": getattr(check, f"{name}_ok"), "ms": getattr(check, f"{name}_ms")} for name in COMPONENTS
+        },
+    }
+
+
+def system_metrics_snapshot(*, now: datetime | None = None) -> dict:
+    """The live system card: latest sample, threshold states, latest health and 24-hour uptime."""
+    now = now or timezone.now()
+    return {
+        "generated_at": now.isoformat(),
+        "latest": latest_sample(now=now),
+        "thresholds": threshold_states(),
+        "health": latest_health(),
+        "uptime_24h": uptime(now - timedelta(hours=24), now, now=now),
+        "sample_seconds": settings.TELEMETRY_SAMPLE_SECONDS,
+    }
+
+
+# --- uptime ----------------------------------------------------------------------------
+
+def uptime(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
+    """Uptime over ``[start, end)`` measured from the health probes.
+
+    Each probe speaks for the time until the next one, at most two probe intervals; time no
+    probe speaks for counts as unknown, and uptime is the share of the measured range (from
+    the first probe ever, up to now) that passing probes cover. A dead monitor therefore
+    lowers uptime instead of hiding an outage. Per component, the same with that check alone.
+    """
+    now = now or timezone.now()
+    end = min(end, now)
+    horizon = timedelta(seconds=2 * settings.TELEMETRY_HEALTH_SECONDS)
+    first = HealthCheck.objects.order_by("at").values_list("at", flat=True).first()
+    empty = {"percent": None, "measured_seconds": 0, "up_seconds": 0, "down_seconds": 0, "unknown_seconds": 0,
+             "probes": 0, "failed_probes": 0, "components": {name: None for name in COMPONENTS}}
+    if first is None or first >= end:
+        return empty
+    start = max(start, first)
+    if start >= end:
+        return empty
+    # Epoch seconds straight from the database: a month is ~43,000 probes, and turning each
+    # timestamp into an aware datetime would cost more than the whole computation.
+    rows = list(
+        HealthCheck.objects.filter(at__gte=start - horizon, at__lt=end).order_by("at")
+        .values_list(Epoch("at"), "ok", "database_ok", "cache_ok", "broker_ok")
+    )
+    start_s, end_s, horizon_s = start.timestamp(), end.timestamp(), horizon.total_seconds()
+    measured = end_s - start_s
+    up = 0.0
+    covered = 0.0
+    component_up = {name: 0.0 for name in COMPONENTS}
+    probes = failed = 0
+    for index, (at, ok, *components) in enumerate(rows):
+        until = min(at + horizon_s, end_s)
+        if index + 1 < len(rows):
+            until = min(until, rows[index + 1][0])
+        lower = max(at, start_s)
+        if until <= lower:
+            continue
+        span = until - lower
+        covered += span
+        if at >= start_s:
+            probes += 1
+            failed += 0 if ok else 1
+        if ok:
+            up += span
+        for name, component_ok in zip(COMPONENTS, components, strict=True):
+            if component_ok:
+                component_up[name] += span
+    unknown = max(0.0, measured - covered)
+    return {
+        "percent": round(100 * up / measured, 3) if measured else None,
+        "measured_seconds": round(measured, 1),
+        "up_seconds": round(up, 1),
+        "down_seconds": round(covered - up, 1),
+        "unknown_seconds": round(unknown, 1),
+        "probes": probes,
+        "failed_probes": failed,
+        "components": {name: round(100 * component_up[name] / measured, 3) if measured else None for name in COMPONENTS},
+    }

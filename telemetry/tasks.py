@@ -1,0 +1,34 @@
+"""Background telemetry work; each task is one service call (ids and plain values in)."""
+
+from datetime import date
+
+from celery import shared_task
+
+from telemetry import services
+
+
+@shared_task(name="telemetry.sample_system")
+def sample_system_task() -> int:
+    return services.system_sample_record().pk
+
+
+@shared_task(name="telemetry.probe_health")
+def probe_health_task() -> bool:
+    return services.health_probe().ok
+
+
+@shared_task(name="telemetry.prune")
+def prune_task() -> dict:
+    return services.telemetry_prune()
+
+
+@shared_task(name="telemetry.report_due")
+def report_due_task(*, period: str) -> int:
+    """The last finished period's report, generated once and delivered once."""
+    return services.report_generate(kind=period, send=True).report.pk
+
+
+@shared_task(name="telemetry.report_generate")
+def report_generate_task(*, period: str, day: str | None = None, force: bool = False, send: bool = False) -> int:
+    day_value = date.fromisoformat(day) if day else None
+    return services.report_generate(kind=period, day=day_value, force=force, send=send).report.pk

@@ -1,0 +1,270 @@
+"""Staff pages: the live system page and the reports (list, detail, downloads).
+
+The live page is rendered with the same selectors as the metrics API, then kept fresh by
+``static/js/app.js``, which polls ``system_live_data`` with the session cookie. That endpoint
+returns exactly the page's figures from those selectors in one response. The page does not poll
+the ``/api/v1/metrics/*`` endpoints themselves: two of them every five seconds would use up a
+staff member's API allowance (1000 requests an hour) in about 40 minutes of watching.
+"""
+
+from datetime import datetime, timedelta
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from controlpanel.api.exceptions import ApplicationError, json_error
+from controlpanel.charts import format_number, line_chart
+from telemetry import reports, selectors, services
+from telemetry.models import Report
+
+LIVE_WINDOW = timedelta(minutes=5)
+DEFAULT_POLL_MS = 5000
+REPORTS_PER_PAGE = 25
+DOWNLOADS = {"html": "text/html; charset=utf-8", "json": "application/json", "csv": "text/csv; charset=utf-8"}
+
+
+def staff_member_required(view):
+    """Anonymous visitors go to the login page; signed-in learners get a 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@staff_member_required
+def staff_index(request):
+    return redirect("staff:system")
+
+
+def _poll_ms(request) -> int:
+    """Poll interval: ``?poll=`` in milliseconds (bounded to 0.5-60 s), else every five seconds."""
+    try:
+        value = int(request.GET.get("poll", DEFAULT_POLL_MS))
+    except ValueError:
+        value = DEFAULT_POLL_MS
+    return max(500, min(value, 60_000))
+
+
+TURBO_FORMATS = {"last_rebuild_at": "time", "cache_hit_rate": "ratio", "speedup": "float"}
+
+
+def _turbo_rows(turbo) -> list[dict]:
+    """Turbo status as rows (label, value, live field), whatever scalar figures the search app reports."""
+    if not isinstance(turbo, dict) or turbo.get("available") is False:
+        return []
+    rows = []
+    for key, value in turbo.items():
+        if isinstance(value, (dict, list)) or key == "available":
+            continue
+        if key.endswith("_ms"):
+            fmt = "ms"
+        else:
+            fmt = TURBO_FORMATS.get(key, "yes-no" if isinstance(value, bool) else "text")
+        label = key.replace("_24h", " (24 h)").replace("_ms", "").replace("_", " ").capitalize()
+        rows.append({"key": key, "label": label, "format": fmt, "display": _display(value, fmt)})
+    return rows
+
+
+def _display(value, fmt: str) -> str:
+    """The server-rendered text of a live figure (the page's script formats later polls alike)."""
+    if value is None or value == "":
+        return "–"
+    if fmt == "yes-no":
+        return "yes" if value else "no"
+    if fmt == "ms":
+        return f"{float(value):.2f} ms"
+    if fmt == "ratio":
+        return f"{100 * float(value):.2f} %"
+    if fmt == "float":
+        return f"{float(value):.2f}"
+    if fmt == "time" and isinstance(value, str):
+        try:
+            return timezone.localtime(datetime.fromisoformat(value)).strftime("%H:%M:%S")
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _health_state(ok) -> str:
+    return "unknown" if ok is None else ("ok" if ok else "down")
+
+
+def _system_chart(now):
+    points = selectors.system_series(now - timedelta(hours=1), now, resolution="raw")
+    if not points:
+        return None
+    series = {
+        "CPU %": [(timezone.localtime(_parse(p["at"])), p.get("cpu_percent")) for p in points],
+        "Memory %": [(timezone.localtime(_parse(p["at"])), p.get("memory_percent")) for p in points],
+    }
+    return line_chart(title="CPU and memory, last hour", series=series, y_title="%", height=260)
+
+
+def _parse(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+@staff_member_required
+def system_live(request):
+    now = timezone.now()
+    figures = _live_figures(now)
+    system, performance, turbo = figures["system"], figures["performance"], figures["turbo"]
+    health = system.get("health") or {}
+    components = health.get("components") or {name: None for name in selectors.COMPONENTS}
+    poll_ms = _poll_ms(request)
+    window_seconds = int(LIVE_WINDOW.total_seconds())
+    context = {
+        "now": timezone.localtime(now),
+        "system": system,
+        "performance": performance,
+        "turbo": turbo,
+        "turbo_rows": _turbo_rows(turbo),
+        "health_state": _health_state(health.get("ok")),
+        "health_components": [
+            (name, {"state": _health_state((c or {}).get("ok")), "ms": (c or {}).get("ms")}) for name, c in components.items()
+        ],
+        "system_chart": _system_chart(now),
+        "live_url": reverse("staff:system-live"),
+        "poll_ms": poll_ms,
+        "poll_seconds": f"{poll_ms / 1000:g}",
+        "window_minutes": window_seconds // 60,
+        "staff_tab": "system",
+    }
+    return render(request, "staff/system.html", context)
+
+
+def _live_figures(now) -> dict:
+    return {
+        "generated_at": now.isoformat(),
+        "system": selectors.system_metrics_snapshot(now=now),
+        "performance": selectors.performance_summary(LIVE_WINDOW, now=now, include_series=False),
+        "turbo": selectors.foreign("search.selectors", "turbo_status"),
+    }
+
+
+@never_cache
+def system_live_data(request):
+    """The live page's figures as JSON (staff, session cookie); errors in the API envelope."""
+    if not request.user.is_authenticated:
+        return json_error("not_authenticated", 401)
+    if not request.user.is_staff:
+        return json_error("permission_denied", 403)
+    return JsonResponse(_live_figures(timezone.now()))
+
+
+@staff_member_required
+def report_list(request):
+    kind = request.GET.get("kind") or None
+    if kind not in Report.Kind.values:
+        kind = None
+    page = Paginator(selectors.report_list(kind=kind), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+    counts = selectors.report_counts()
+    context = {
+        "page_obj": page,
+        "rows": [{"report": r, "last_day": r.period_end - timedelta(days=1)} for r in page.object_list],
+        "kind": kind,
+        "kinds": [(value, label, counts.get(value, 0)) for value, label in Report.Kind.choices],
+        "query_string": f"kind={kind}" if kind else "",
+        "staff_tab": "reports",
+    }
+    return render(request, "staff/reports.html", context)
+
+
+@staff_member_required
+@require_POST
+def report_generate(request):
+    """Generate the last finished report of a period now (the scheduler does it too; it exists only once)."""
+    kind = request.POST.get("kind", "")
+    if kind not in Report.Kind.values:
+        messages.error(request, "Choose a daily, weekly or monthly report.")
+        return redirect("staff:reports")
+    try:
+        result = services.report_generate(kind=kind)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("staff:reports")
+    if result.status == "existing":
+        messages.info(request, "That report already exists; here it is.")
+    else:
+        messages.success(request, f"{result.report.get_kind_display()} report generated.")
+    return redirect("staff:report", report_id=result.report.pk)
+
+
+def _highlights(data: dict) -> list[tuple[str, str]]:
+    head = data.get("headline") or {}
+    wanted = [
+        ("requests", "Requests", ""), ("p50_ms", "API p50", " ms"), ("p95_ms", "API p95", " ms"),
+        ("p99_ms", "API p99", " ms"), ("error_rate_percent", "Server errors", " %"),
+        ("uptime_percent", "Uptime", " %"), ("active_users", "Active users", ""),
+        ("registrations", "Registrations", ""),
+    ]
+    out = []
+    for key, label, unit in wanted:
+        if key in head:
+            value = head[key]
+            out.append((label, "–" if value is None else f"{format_number(value)}{unit}"))
+    return out
+
+
+def _delivery_row(channel: str, outcome) -> dict:
+    if not isinstance(outcome, dict):
+        return {"channel": channel, "status": str(outcome), "details": ""}
+    details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in outcome.items()
+                        if k != "status" and not isinstance(v, (dict, list)))
+    return {"channel": channel, "status": str(outcome.get("status", "unknown")), "details": details[:300]}
+
+
+def _report_or_404(report_id: int):
+    detail = selectors.report_detail(report_id)
+    if detail is None:
+        raise Http404("No such report.")
+    return detail
+
+
+@staff_member_required
+def report_detail(request, report_id):
+    detail = _report_or_404(report_id)
+    report = detail.report
+    context = {
+        "report": report,
+        "last_day": report.period_end - timedelta(days=1),
+        "charts": detail.charts,
+        "highlights": _highlights(detail.data),
+        "delivery": [_delivery_row(channel, outcome) for channel, outcome in (report.delivery or {}).items()],
+        "staff_tab": "reports",
+    }
+    return render(request, "staff/report_detail.html", context)
+
+
+@staff_member_required
+def report_download(request, report_id, fmt):
+    if fmt not in DOWNLOADS:
+        raise Http404("Unknown download format.")
+    detail = _report_or_404(report_id)
+    report = detail.report
+    filename = f"report-{report.kind}-{report.period_start:%Y-%m-%d}.{fmt}"
+    if fmt == "json":
+        response = JsonResponse(report.data, json_dumps_params={"indent": 2})
+    elif fmt == "csv":
+        response = HttpResponse(reports.render_csv(report.data), content_type=DOWNLOADS[fmt])
+    else:
+        response = HttpResponse(report.html, content_type=DOWNLOADS[fmt])
+        # The standalone document brings its own styles; let it show them, and nothing else.
+        response["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

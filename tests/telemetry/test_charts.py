@@ -1,0 +1,51 @@
+"""The shared chart code path: safe inline SVG plus a text table."""
+
+from datetime import UTC, datetime, timedelta
+
+from controlpanel.charts import bar_chart, line_chart
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def test_line_chart_is_inline_safe_svg_with_a_view_box():
+    chart = line_chart(title="Requests", series={"2xx": [(T0 + timedelta(hours=i), i * 10) for i in range(24)]})
+    svg = str(chart.svg)
+    assert svg.startswith("<svg") and 'viewBox="0 0 800 300"' in svg
+    assert "<script" not in svg and "<style" not in svg and "style=" not in svg
+    assert "href" not in svg
+    assert svg.replace('xmlns="http://www.w3.org/2000/svg"', "").count("http") == 0
+    assert 'role="img"' in svg and "width=" not in svg.split(">", 1)[0]
+
+
+def test_chart_table_is_the_text_alternative():
+    chart = line_chart(title="Latency", series={"p50": [(T0, 10.0), (T0 + timedelta(hours=1), 12.5)],
+                                                "p95": [(T0, 40.0)]})
+    assert chart.table.headers == ["", "p50", "p95"]
+    assert chart.table.rows == [["00:00", "10", "40"], ["01:00", "12.50", "—"]]
+    assert "p50: 10 to 12.50" in chart.summary
+
+
+def test_data_in_titles_and_labels_is_escaped():
+    chart = bar_chart(title="<b>bold</b>", series={"<script>x</script>": [("<img src=x>", 3)]})
+    assert "<script>x" not in chart.svg and "<img" not in chart.svg and "<b>" not in chart.svg
+    assert "&lt;img src=x&gt;" in chart.svg
+
+
+def test_bar_chart_keeps_label_order_and_empty_values():
+    chart = bar_chart(title="Usage", series={"Requests": [("auth", 5), ("lessons", 9), ("search", None)]})
+    assert [row[0] for row in chart.table.rows] == ["auth", "lessons", "search"]
+    assert chart.table.rows[2] == ["search", "—"]
+
+
+def test_empty_chart_says_so():
+    chart = line_chart(title="Nothing", series={})
+    assert "No data for this period" in chart.svg
+    assert chart.table.rows == []
+
+
+def test_chart_renders_in_a_template_as_its_svg():
+    from django.template import Context, Template
+
+    chart = bar_chart(title="T", series={"a": [("x", 1)]})
+    assert Template("{{ chart }}").render(Context({"chart": chart})).startswith("<svg")
+    assert chart.data_uri.startswith("data:image/svg+xml;base64,")
