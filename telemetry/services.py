@@ -266,15 +266,24 @@ def report_generate(*, kind: str, day: date | None = None, force: bool = False, 
 def report_deliver(*, report: Report, force: bool = False) -> dict:
     """E-mail the report to staff and opted-in users and post it to the webhook; record each outcome.
 
-    A channel that already succeeded is not repeated unless ``force``.
+    A channel that already succeeded is not repeated unless ``force``. Without ``force`` the
+    delivery is first claimed by setting ``sent_at`` only where it is still empty, so of several
+    workers handed the same due report exactly one sends; a claim whose sending fails on every
+    channel is released for the next run.
     """
+    if not force:
+        claimed = Report.objects.filter(pk=report.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+        report.refresh_from_db(fields=["delivery", "sent_at"])
+        if not claimed:
+            return dict(report.delivery or {})
+    previous_sent_at = None if not force else report.sent_at
     outcome = dict(report.delivery or {})
     if force or outcome.get("email", {}).get("status") != "sent":
         outcome["email"] = delivery.send_email(report=report, recipients=selectors.report_recipients())
     if force or outcome.get("webhook", {}).get("status") != "delivered":
         outcome["webhook"] = delivery.send_webhook(report=report, url=settings.SLACK_WEBHOOK_URL)
     delivered = outcome["email"]["status"] == "sent" or outcome["webhook"]["status"] == "delivered"
-    sent_at = timezone.now() if delivered else report.sent_at
+    sent_at = timezone.now() if delivered else previous_sent_at
     Report.objects.filter(pk=report.pk).update(delivery=outcome, sent_at=sent_at)
     report.delivery, report.sent_at = outcome, sent_at
     return outcome
