@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 
-from accounts.models import User
+from accounts.models import User, UserPreferences
 
 
 class LoginForm(AuthenticationForm):
@@ -18,14 +19,16 @@ class LoginForm(AuthenticationForm):
             try:
                 self.user_cache = user_authenticate(identifier=identifier, password=password)
             except InvalidCredentials:
-                raise forms.ValidationError("Unable to log in with that username/e-mail and password.", code="invalid_login")
+                raise forms.ValidationError("Unable to log in with that username/e-mail and password.",
+                                            code="invalid_login") from None
         return self.cleaned_data
 
 
 class RegisterForm(forms.Form):
     username = forms.CharField(max_length=150, min_length=3, widget=forms.TextInput(attrs={"autocomplete": "username"}))
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(max_length=1024, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="At least 10 characters, not a common or all-numeric password.")
 
     def clean_username(self):
         from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -44,9 +47,91 @@ class RegisterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("password") and data.get("username"):
+        if data.get("password") and (self.has_error("username") or self.has_error("email")):
+            # A taken name costs the same hashing work as a registration that goes through.
+            make_password(data["password"])
+        if data.get("password"):
+            # Checked even when the username or e-mail field failed, so every problem shows at once.
+            username = data.get("username") or self.data.get("username", "")
+            email = data.get("email") or self.data.get("email", "")
             try:
-                validate_password(data["password"], user=User(username=data["username"], email=data.get("email", "")))
+                validate_password(data["password"], user=User(username=username, email=email))
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    from zoneinfo import available_timezones
+
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+class ProfileForm(forms.Form):
+    """Account details a learner may change; saved through ``accounts.services.user_update``."""
+
+    email = forms.EmailField(label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(label="First name", max_length=150, required=False,
+                                 widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label="Last name", max_length=150, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+
+
+class PreferencesForm(forms.Form):
+    """How the product behaves for this learner; saved through ``accounts.services.preferences_update``."""
+
+    theme = forms.ChoiceField(label="Theme", choices=UserPreferences.Theme.choices,
+                              widget=forms.Select(attrs={"data-theme-preview": "true"}))
+    turbo_default = forms.BooleanField(label="Use turbo search by default", required=False,
+                                       help_text="Turbo uses the full-text index; you can switch it per search.")
+    preferred_style = forms.ChoiceField(label="Preferred lesson style", required=False,
+                                        choices=[("", "No preference"), *UserPreferences.Style.choices],
+                                        help_text="Recommendations favour lessons in this style.")
+    daily_goal_minutes = forms.IntegerField(label="Daily goal (minutes)", min_value=5, max_value=240)
+    time_zone = forms.ChoiceField(label="Time zone", choices=_time_zone_choices,
+                                  help_text="Streaks and activity charts count days in this time zone.")
+    report_emails = forms.BooleanField(label="E-mail me my weekly progress report", required=False)
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(label="Current password", strip=False, max_length=1024,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label="New password", strip=False, max_length=1024,
+                                   help_text="At least 10 characters, not a common or all-numeric password.",
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_again = forms.CharField(label="New password, again", strip=False, max_length=1024,
+                                         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password_again") and data["new_password"] != data["new_password_again"]:
+            self.add_error("new_password_again", "The two new passwords differ.")
+        if data.get("new_password"):  # shown with the other problems; the service checks again
+            try:
+                validate_password(data["new_password"], user=self.user)
+            except forms.ValidationError as exc:
+                self.add_error("new_password", exc)
+        return data
+
+
+def add_service_errors(form: forms.Form, exc: Exception) -> None:
+    """Show a service's ValidationError or ApplicationError details next to the form's fields."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
+        errors = {name: [message for e in items for message in e.messages] for name, items in exc.error_dict.items()}
+    elif isinstance(exc, DjangoValidationError):
+        errors = {None: exc.messages}
+    else:
+        details = getattr(exc, "details", None) or {}
+        errors = {name: list(value) if isinstance(value, list | tuple) else [str(value)] for name, value in details.items()}
+        if not errors:
+            errors = {None: [str(getattr(exc, "message", exc))]}
+    for name, messages in errors.items():
+        field = name if name in form.fields else None
+        for message in messages:
+            form.add_error(field, message)

@@ -8,4 +8,9 @@ urlpatterns = [
     path("login/", views.PageLoginView.as_view(), name="login"),
     path("register/", views.register, name="register"),
     path("logout/", views.logout_view, name="logout"),
+    path("account/", views.profile, name="profile"),
+    path("account/password/", views.password, name="password"),
+    path("account/sessions/", views.sessions, name="sessions"),
+    path("account/sessions/revoke-others/", views.sessions_revoke_others, name="sessions-revoke-others"),
+    path("account/sessions/<uuid:session_id>/revoke/", views.session_revoke, name="session-revoke"),
 ]

@@ -1,29 +1,43 @@
-"""Dashboard pages for signing in, registering and signing out."""
+"""Dashboard pages: sign in, register, sign out, profile and preferences, password, sessions."""
+
+import re
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import LoginForm, RegisterForm
+from accounts import selectors, services
+from accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    PreferencesForm,
+    ProfileForm,
+    RegisterForm,
+    add_service_errors,
+)
 from controlpanel.api import ratelimit
-from controlpanel.api.exceptions import RateLimitedError, ServiceUnavailableError
+from controlpanel.api.exceptions import ApplicationError, RateLimitedError, ServiceUnavailableError
+
+UNAVAILABLE = "Signing in is briefly unavailable. Please try again in a moment."
 
 
-def _address_limited(request, group: str, rate_setting: str) -> str | None:
-    """A friendly message when this address is rate-limited, else None."""
+def _address_limited(request, group: str, rate_setting: str) -> tuple[str, int] | None:
+    """A friendly message and status when this address is rate-limited (429) or the limit
+    store is down (503: logins and registrations fail closed), else None."""
     from django.conf import settings
 
     try:
         result = ratelimit.usage(request, group=group, rate=getattr(settings, rate_setting),
                                  key=f"ip:{request.client_ip}", increment=True, fail_closed=True)
     except ServiceUnavailableError:
-        return "Signing in is briefly unavailable. Please try again in a moment."
+        return UNAVAILABLE, 503
     if result and result["should_limit"]:
         minutes = max(1, int(result["time_left"]) // 60)
-        return f"Too many attempts from your network. Please wait about {minutes} minute(s) and try again."
+        return f"Too many attempts from your network. Please wait about {minutes} minute(s) and try again.", 429
     return None
 
 
@@ -31,30 +45,34 @@ class PageLoginView(LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+    reservation = None  # this sign-in's attempt, counted against the account until it succeeds
 
     def post(self, request, *args, **kwargs):
         problem = _address_limited(request, "login-address", "RATELIMIT_LOGIN_ADDRESS_RATE")
         identifier = request.POST.get("username", "")
+        self.reservation = None
         if problem is None and identifier:
             try:
-                ratelimit.login_account_check(request, identifier)
+                self.reservation = ratelimit.login_account_reserve(
+                    request, selectors.login_account_key(identifier=identifier))
             except RateLimitedError:
-                problem = "Too many failed sign-ins for this account. Please try again later."
+                problem = "Too many failed sign-ins for this account. Please try again later.", 429
             except ServiceUnavailableError:
-                problem = "Signing in is briefly unavailable. Please try again in a moment."
+                problem = UNAVAILABLE, 503
         if problem:
-            messages.error(request, problem)
+            messages.error(request, problem[0])
             form = self.get_form()
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            return self.render_to_response(self.get_context_data(form=form), status=problem[1])
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        if self.reservation is not None:  # only failed sign-ins count against the account
+            ratelimit.login_account_release(self.reservation)
+        return super().form_valid(form)
+
     def form_invalid(self, form):
-        identifier = self.request.POST.get("username", "")
-        if identifier and form.errors.get("__all__"):
-            try:
-                ratelimit.login_account_failed(self.request, identifier)
-            except ServiceUnavailableError:
-                pass
+        if self.reservation is not None and not form.errors.get("__all__"):
+            ratelimit.login_account_release(self.reservation)  # an incomplete form, not a wrong password
         return super().form_invalid(form)
 
 
@@ -65,13 +83,17 @@ def register(request):
     if request.method == "POST":
         problem = _address_limited(request, "register-address", "RATELIMIT_REGISTER_ADDRESS_RATE")
         if problem:
-            messages.error(request, problem)
-            return render(request, "accounts/register.html", {"form": form}, status=429)
+            messages.error(request, problem[0])
+            return render(request, "accounts/register.html", {"form": form}, status=problem[1])
         if form.is_valid():
-            user = services.user_register(**form.cleaned_data)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to Control Panel, {user.username}!")
-            return redirect("home")
+            try:
+                user = services.user_register(**form.cleaned_data)
+            except (ApplicationError, DjangoValidationError) as exc:  # e.g. a concurrent sign-up took the name
+                add_service_errors(form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome to Control Panel, {user.username}!")
+                return redirect("home")
     return render(request, "accounts/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -86,3 +108,129 @@ def landing(request):
     if request.user.is_authenticated:
         return redirect("home")
     return render(request, "landing.html")
+
+
+def _preferences_initial(prefs) -> dict:
+    return {name: getattr(prefs, name) for name in PreferencesForm.base_fields}
+
+
+@login_required
+def profile(request):
+    """Account details and preferences; each form posts back here with its own ``action``."""
+    user = request.user
+    prefs = services.preferences_get(user=user)
+    action = request.POST.get("action") if request.method == "POST" else None
+    profile_form = ProfileForm(request.POST if action == "profile" else None,
+                               initial={"email": user.email, "first_name": user.first_name, "last_name": user.last_name},
+                               prefix="profile")
+    preferences_form = PreferencesForm(request.POST if action == "preferences" else None,
+                                       initial=_preferences_initial(prefs), prefix="prefs")
+    status = 200
+    if action == "profile":
+        if profile_form.is_valid():
+            try:
+                services.user_update(user=user, data=profile_form.cleaned_data)
+            except (ApplicationError, DjangoValidationError) as exc:
+                add_service_errors(profile_form, exc)
+            else:
+                messages.success(request, "Your account details are saved.")
+                return redirect("accounts:profile")
+        status = 400
+    elif action == "preferences":
+        if preferences_form.is_valid():
+            try:
+                services.preferences_update(user=user, data=preferences_form.cleaned_data)
+            except (ApplicationError, DjangoValidationError) as exc:
+                add_service_errors(preferences_form, exc)
+            else:
+                messages.success(request, "Your preferences are saved.")
+                return redirect("accounts:profile")
+        status = 400
+    elif request.method == "POST":
+        messages.error(request, "That form was not recognised.")
+        status = 400
+    context = {"profile_form": profile_form, "preferences_form": preferences_form}
+    return render(request, "accounts/profile.html", context, status=status)
+
+
+@login_required
+def password(request):
+    """Change the password (needs the current one); every other session of the user ends."""
+    form = PasswordChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                revoked = services.password_change(
+                    user=request.user,
+                    current_password=form.cleaned_data["current_password"],
+                    new_password=form.cleaned_data["new_password"],
+                    keep_session_id=getattr(request, "auth_session_id", None),
+                )
+            except (ApplicationError, DjangoValidationError) as exc:
+                add_service_errors(form, exc)
+            else:
+                from django.contrib.auth import update_session_auth_hash
+
+                update_session_auth_hash(request, request.user)
+                ended = f" {revoked} other session{'s' if revoked != 1 else ''} ended." if revoked else ""
+                messages.success(request, f"Your password is changed.{ended}")
+                return redirect("accounts:profile")
+    return render(request, "accounts/password.html", {"form": form}, status=400 if form.errors else 200)
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("curl/", "curl"), ("python-requests", "Python requests"),
+             ("python-httpx", "Python httpx"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def device_label(user_agent: str) -> str:
+    """A short, human name for a User-Agent string ("Firefox on Linux")."""
+    if not user_agent:
+        return "Unknown device"
+    browser = next((name for needle, name in _BROWSERS if needle in user_agent), None)
+    system = next((name for needle, name in _SYSTEMS if needle in user_agent), None)
+    if "HeadlessChrome" in user_agent:
+        browser = "Headless Chrome"
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or system
+    return re.split(r"[\s/;(]", user_agent, maxsplit=1)[0][:40] or "Unknown device"
+
+
+@login_required
+def sessions(request):
+    """The user's active sessions: browsers and API clients, the current one marked."""
+    current = str(getattr(request, "auth_session_id", "") or "")
+    rows = [
+        {"session": row, "device": device_label(row.user_agent), "current": str(row.pk) == current}
+        for row in selectors.session_list_active(user=request.user)
+    ]
+    rows.sort(key=lambda r: not r["current"])
+    return render(request, "accounts/sessions.html", {"rows": rows, "others": sum(not r["current"] for r in rows)})
+
+
+@login_required
+@require_POST
+def session_revoke(request, session_id):
+    session = selectors.session_list_active(user=request.user).filter(pk=session_id).first()
+    if session is None:
+        messages.error(request, "That session has already ended.")
+    elif str(session.pk) == str(getattr(request, "auth_session_id", "") or ""):
+        messages.error(request, "This is the session you are using; log out to end it.")
+    else:
+        services.session_revoke(session=session, reason="revoked_by_user")
+        messages.success(request, "The session is ended; its tokens no longer work.")
+    return redirect("accounts:sessions")
+
+
+@login_required
+@require_POST
+def sessions_revoke_others(request):
+    revoked = services.sessions_revoke_all(user=request.user, reason="revoked_by_user",
+                                           keep_session_id=getattr(request, "auth_session_id", None))
+    messages.success(request, f"{revoked} other session{'s' if revoked != 1 else ''} ended." if revoked
+                     else "There were no other sessions to end.")
+    return redirect("accounts:sessions")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("lessons.urls")),
     path("", include("progress.urls")),
     path("", include("search.urls")),
+    path("", include("telemetry.page_urls")),
 ]
 
 handler400 = "controlpanel.views.handler400"

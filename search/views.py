@@ -1,0 +1,172 @@
+"""Search page: query box with a turbo toggle, highlighted results, history and saved searches.
+
+Searches run through ``search.services.search_run`` (recorded in the history) and share the
+API's per-user search limit (100 a minute), so the page is no way around it.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from controlpanel.api import ratelimit
+from controlpanel.api.exceptions import ApplicationError
+from lessons.models import Category
+from search import selectors, services
+
+PAGE_SIZE = 20
+HISTORY_SHOWN = 10
+TRUE_VALUES = {"1", "true", "on", "yes"}
+
+
+def _turbo(value: str | None, user) -> bool:
+    """``?turbo=`` as a boolean; absent means the user's preference."""
+    if value is None:
+        return services.search_turbo_default(user)
+    return value.lower() in TRUE_VALUES
+
+
+def _search_limited(request) -> int | None:
+    """Seconds to wait when this user used up the search allowance, else None (fails open)."""
+    result = ratelimit.usage(request, group="search", rate=settings.RATELIMIT_SEARCH_RATE,
+                             key=ratelimit.client_key(request), increment=True)
+    if result and result["should_limit"]:
+        return max(1, int(result["time_left"]))
+    return None
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def _search_url(*, query: str, turbo: bool, category: str = "", page: int | None = None, saved: bool = False) -> str:
+    params = QueryDict(mutable=True)
+    params["q"] = query
+    params["turbo"] = "1" if turbo else "0"
+    if category:
+        params["category"] = category
+    if page and page > 1:
+        params["page"] = str(page)
+    if saved:  # back from saving: show the results again without recording a second search
+        params["saved"] = "1"
+    return f"{reverse('search:index')}?{params.urlencode()}"
+
+
+def _context(request, *, query: str, turbo: bool, category: str, result=None, error: str = "") -> dict:
+    user = request.user
+    history = [
+        {"query": h.query, "turbo": h.turbo_used, "results_count": h.results_count, "count_exact": h.count_exact,
+         "took_ms": h.search_time, "created_at": h.created_at,
+         "category_name": h.category.name if h.category else "",
+         "url": _search_url(query=h.query, turbo=h.turbo_used, category=h.category.slug if h.category else "")}
+        for h in selectors.search_history_list(user=user)[:HISTORY_SHOWN]
+    ]
+    pages = {}
+    if result is not None:
+        if result.has_previous:
+            pages["previous"] = _search_url(query=query, turbo=turbo, category=category, page=result.page - 1)
+        if result.has_next:
+            pages["next"] = _search_url(query=query, turbo=turbo, category=category, page=result.page + 1)
+    return {
+        "query": query,
+        "turbo": turbo,
+        "category": category,
+        "categories": Category.objects.values_list("slug", "name"),
+        "result": result,
+        "pages": pages,
+        "result_start": (result.page - 1) * result.page_size + 1 if result is not None else 1,
+        "error": error,
+        "history": history,
+        "saved": selectors.saved_search_list(user=user),
+    }
+
+
+@login_required
+def search_page(request):
+    query = request.GET.get("q", "")
+    turbo = _turbo(request.GET.get("turbo"), request.user)
+    category = request.GET.get("category", "")
+    result, error, status, wait = None, "", 200, None
+    if query.strip():
+        wait = _search_limited(request)
+        if wait is not None:
+            error, status = f"You are searching very fast. Please wait {wait} seconds and try again.", 429
+        else:
+            try:
+                result = services.search_run(user=request.user, query=query, turbo=turbo, category=category or None,
+                                             page=_page_number(request.GET.get("page")), page_size=PAGE_SIZE,
+                                             record="saved" not in request.GET)
+            except ApplicationError as exc:
+                error, status = exc.message, exc.status_code
+    elif "q" in request.GET:
+        error, status = "Type something to search for.", 400
+    context = _context(request, query=query, turbo=turbo, category=category, result=result, error=error)
+    response = render(request, "search/search.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@login_required
+@require_POST
+def search_save(request):
+    query = request.POST.get("q", "")
+    turbo = _turbo(request.POST.get("turbo"), request.user)
+    category = request.POST.get("category", "")
+    try:
+        saved = services.saved_search_create(user=request.user, query=query, name=request.POST.get("name", ""),
+                                             turbo=turbo, category=category or None)
+    except ApplicationError as exc:
+        name_problem = exc.details.get("name") if isinstance(exc.details, dict) else None
+        messages.error(request, name_problem[0] if name_problem else exc.message)
+        return redirect(_search_url(query=query, turbo=turbo, category=category) if query.strip() else "search:index")
+    messages.success(request, f"Saved “{saved.name}”. Find it under Saved searches.")
+    return redirect(_search_url(query=saved.query, turbo=saved.turbo, category=category, saved=True))
+
+
+@login_required
+@require_POST
+def history_clear(request):
+    deleted = services.search_history_clear(user=request.user)
+    messages.success(request, f"Cleared {deleted} search{'es' if deleted != 1 else ''} from your history.")
+    return redirect("search:index")
+
+
+@login_required
+def saved_run(request, saved_id):
+    """Run a saved search again: the search page with its query, mode and category."""
+    saved = selectors.saved_search_get(user=request.user, saved_search_id=saved_id)
+    if saved is None:
+        messages.error(request, "That saved search no longer exists.")
+        return redirect("search:index")
+    wait = _search_limited(request)
+    if wait is not None:
+        messages.error(request, f"You are searching very fast. Please wait {wait} seconds and try again.")
+        return redirect("search:index")
+    category = saved.category.slug if saved.category else ""
+    try:
+        result = services.saved_search_rerun(user=request.user, saved_search_id=saved.pk, page_size=PAGE_SIZE)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("search:index")
+    context = _context(request, query=saved.query, turbo=saved.turbo, category=category, result=result)
+    context["rerun_of"] = saved
+    return render(request, "search/search.html", context)
+
+
+@login_required
+@require_POST
+def saved_delete(request, saved_id):
+    try:
+        services.saved_search_delete(user=request.user, saved_search_id=saved_id)
+    except ApplicationError:
+        messages.error(request, "That saved search no longer exists.")
+    else:
+        messages.success(request, "The saved search is deleted.")
+    return redirect("search:index")
