@@ -226,6 +226,10 @@ def uptime(start: datetime, end: datetime, *, now: datetime | None = None) -> di
         .values_list(Epoch("at"), "ok", "database_ok", "cache_ok", "broker_ok")
     )
     start_s, end_s, horizon_s = start.timestamp(), end.timestamp(), horizon.total_seconds()
+    if start == first and rows and rows[0][0] <= start_s + 0.001:
+        # SQLite's julianday keeps milliseconds only: measure from the first probe as the
+        # database reports it, or the range would start a fraction of a second unmeasured.
+        start_s = min(start_s, rows[0][0])
     measured = end_s - start_s
     up = 0.0
     covered = 0.0
