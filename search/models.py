@@ -1,1 +1,120 @@
+"""Search history, saved searches and the bookkeeping of the turbo index.
 
+The full-text index itself is not a Django model: it is an FTS5 virtual table on SQLite and a
+table with ``tsvector`` columns and GIN indexes on PostgreSQL, created by migration 0002 and
+written only by :mod:`search.index`.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class SearchHistoryQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class SearchHistory(models.Model):
+    """One search a user ran (the seed's ``search_history``); bounded per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history")
+    query = models.CharField(max_length=200)
+    category = models.ForeignKey("lessons.Category", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    results_count = models.PositiveIntegerField()
+    count_exact = models.BooleanField(default=True, help_text="False when turbo stopped counting at the limit.")
+    turbo_used = models.BooleanField()
+    search_time = models.FloatField(help_text="Milliseconds the search took on the server.")
+    cached = models.BooleanField(default=False, help_text="Answered from the shared result cache.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = SearchHistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "search history"
+        indexes = [models.Index(fields=["user", "-id"], name="searchhistory_user_id")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.query}"
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class SavedSearch(models.Model):
+    """A named search with a snapshot of what it found when it was saved; never trimmed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=200)
+    turbo = models.BooleanField(default=True)
+    category = models.ForeignKey("lessons.Category", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")
+    result_count = models.PositiveIntegerField(default=0)
+    count_exact = models.BooleanField(default=True)
+    snapshot = models.JSONField(default=list, blank=True,
+                                help_text='Results when saved, best first: [{"id", "slug", "title"}, ...].')
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="savedsearch_unique_user_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def result_ids(self) -> list[int]:
+        return [row["id"] for row in self.snapshot]
+
+    @property
+    def result_titles(self) -> list[str]:
+        return [row["title"] for row in self.snapshot]
+
+
+class SearchTerm(models.Model):
+    """One distinct word of the turbo index and the number of indexed lessons containing it.
+
+    Lets a query word expand to every indexed word containing it, and lets turbo choose its
+    strategy from term frequency. ``documents`` is kept exact (``F()`` deltas in the writer's
+    transaction); a term is only removed by a rebuild, so it may stay at 0.
+    """
+
+    term = models.CharField(max_length=255, primary_key=True)
+    documents = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class SearchIndexState(models.Model):
+    """The single row describing the turbo index: catalog version, last rebuild.
+
+    ``catalog_version`` is bumped (with ``F()``) in the same transaction as every index change,
+    and ``catalog_stamp`` gets a fresh random value with it. The result cache and each process's
+    vocabulary are keyed by the stamp, so they can never serve a state from before a committed
+    change, in any process, and a rolled-back change can never lend its key to a later one.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    catalog_version = models.PositiveBigIntegerField(default=0)
+    catalog_stamp = models.CharField(max_length=32, default="initial")
+    documents = models.PositiveIntegerField(default=0, help_text="Lessons in the index.")
+    last_rebuild_at = models.DateTimeField(null=True, blank=True)
+    last_rebuild_seconds = models.FloatField(null=True, blank=True)
+    last_rebuild_documents = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="searchindexstate_singleton")]
+
+    def __str__(self) -> str:
+        return f"search index v{self.catalog_version}"

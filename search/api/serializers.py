@@ -1,0 +1,112 @@
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from search import services
+from search.models import SavedSearch, SearchHistory
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 2000})
+class QueryField(serializers.Field):
+    """Search text: trimmed, control characters removed, 1–200 characters (NUL bytes are dropped, not refused)."""
+
+    default_error_messages = {"invalid": "Enter the search text as a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return services.search_query_clean(data)
+        except services.InvalidSearchError as exc:
+            raise serializers.ValidationError(exc.message) from exc
+
+    def to_representation(self, value):
+        return value
+
+
+class SearchQueryInputSerializer(serializers.Serializer):
+    q = QueryField(help_text="What to look for: 1–200 characters after trimming. Every word must occur in the "
+                             "lesson's title, summary, body, tags or category name (case-insensitive, inside words too).")
+    turbo = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                     help_text="Use the full-text index; defaults to your preference.")
+    category = serializers.SlugField(required=False, max_length=40, help_text="Only lessons of this category (slug).")
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=10_000)
+    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
+
+
+class SearchCategoryOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SearchHitOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    title_highlighted = serializers.CharField(source="title_html", help_text="HTML-escaped title; matches in <mark>.")
+    category = serializers.SerializerMethodField()
+    difficulty = serializers.IntegerField()
+    snippet = serializers.CharField(source="snippet_html", help_text="HTML-escaped excerpt; matches in <mark>.")
+    score = serializers.FloatField(allow_null=True, help_text="Relevance within this result list; higher is better.")
+
+    def get_category(self, hit) -> dict:
+        return {"slug": hit.category, "name": hit.category_name}
+
+
+@extend_schema_serializer(many=False)  # the list action returns one result object, not an array
+class SearchResultOutputSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Matching lessons; a lower bound when count_exact is false.")
+    count_exact = serializers.BooleanField(help_text="False when turbo stopped counting at its limit.")
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    query = serializers.CharField()
+    took_ms = serializers.FloatField(help_text="Server time of the search in milliseconds.")
+    turbo_used = serializers.BooleanField()
+    strategy = serializers.CharField(help_text="index, index+check or scan; none for a query without words.")
+    cached = serializers.BooleanField()
+    results = SearchHitOutputSerializer(many=True, source="items")
+
+
+class SearchHistoryOutputSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+
+    class Meta:
+        model = SearchHistory
+        fields = ["id", "query", "category", "results_count", "count_exact", "turbo_used", "search_time", "cached",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class HistoryClearedOutputSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField()
+
+
+class SavedSearchInputSerializer(serializers.Serializer):
+    query = QueryField()
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100,
+                                 help_text="Defaults to the query.")
+    turbo = serializers.BooleanField(required=False, allow_null=True, default=None)
+    category = serializers.SlugField(required=False, allow_null=True, max_length=40)
+
+
+class SnapshotItemOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class SavedSearchOutputSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    results = SnapshotItemOutputSerializer(many=True, source="snapshot",
+                                           help_text="The results when the search was saved, best first (up to 100).")
+
+    class Meta:
+        model = SavedSearch
+        fields = ["id", "name", "query", "turbo", "category", "result_count", "count_exact", "results", "created_at",
+                  "last_run_at"]
+        read_only_fields = fields
+
+
+class SearchPageInputSerializer(serializers.Serializer):
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=10_000)
+    page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)

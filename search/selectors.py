@@ -1,0 +1,239 @@
+"""Search reads: executing a search (cached), history and saved searches, turbo status, report figures."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from lessons.models import Category, Lesson
+from search import backends, index, text
+from search.models import SavedSearch, SearchHistory, SearchIndexState
+
+logger = logging.getLogger("controlpanel.search")
+
+
+@dataclass
+class SearchHit:
+    lesson_id: int
+    slug: str
+    title: str
+    category: str  # slug
+    category_name: str
+    difficulty: int
+    score: float | None
+    title_html: SafeString  # HTML-escaped, query words in <mark>
+    snippet_html: SafeString  # HTML-escaped, query words in <mark>
+
+
+@dataclass
+class SearchResult:
+    """One page of search results, as the API and the dashboard show it."""
+
+    query: str
+    words: tuple[str, ...]
+    items: list[SearchHit]
+    count: int
+    count_exact: bool
+    page: int
+    page_size: int
+    has_next: bool
+    took_ms: float
+    turbo_used: bool
+    strategy: str  # index, index+check, scan (turbo); scan (plain); none (no words)
+    cached: bool
+    category: Category | None = None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _cache_key(*, version: str, turbo: bool, words: tuple[str, ...], category_id: int | None, page: int,
+               page_size: int) -> str:
+    digest = hashlib.sha256("\x1f".join(words).encode()).hexdigest()[:32]
+    mode = "turbo" if turbo else "plain"
+    return f"search:v1:{version}:{mode}:{category_id or 0}:{page}:{page_size}:{digest}"
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception as exc:  # the shared cache is down: search without it
+        logger.warning("search cache unavailable; searching without it", extra={"error": type(exc).__name__})
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, settings.SEARCH_CACHE_SECONDS)
+    except Exception as exc:
+        logger.warning("search cache unavailable; result not cached", extra={"error": type(exc).__name__})
+
+
+_HIT_FIELDS = ("id", "slug", "title", "difficulty", "summary", "body_markdown", "category__slug", "category__name")
+
+
+def _hits(rows: list[tuple[int, float | None]], words: tuple[str, ...]) -> list[SearchHit]:
+    lessons = {
+        row[0]: row
+        for row in Lesson.objects.published().filter(pk__in=[pk for pk, _ in rows]).order_by().values_list(*_HIT_FIELDS)
+    }
+    hits = []
+    for pk, score in rows:
+        lesson = lessons.get(pk)
+        if lesson is None:  # unpublished or deleted since the index answered
+            continue
+        _, slug, title, difficulty, summary, body, category_slug, category_name = lesson
+        hits.append(SearchHit(
+            lesson_id=pk, slug=slug, title=title, category=category_slug, category_name=category_name,
+            difficulty=difficulty, score=score,
+            title_html=mark_safe(text.highlight(title, words)),  # noqa: S308 - escaped by highlight()
+            snippet_html=mark_safe(text.lesson_snippet(summary, body, words)),  # noqa: S308 - escaped there
+        ))
+    return hits
+
+
+def _hit_dict(hit: SearchHit) -> dict:
+    return {name: getattr(hit, name) for name in _HIT_KEYS} | {
+        "title_html": str(hit.title_html), "snippet_html": str(hit.snippet_html)}
+
+
+_HIT_KEYS = ("lesson_id", "slug", "title", "category", "category_name", "difficulty", "score")
+
+
+def _hit_from(data: dict) -> SearchHit:
+    return SearchHit(**{**data, "title_html": mark_safe(data["title_html"]),  # noqa: S308 - cached escaped HTML
+                        "snippet_html": mark_safe(data["snippet_html"])})  # noqa: S308
+
+
+def search_execute(*, query: str, turbo: bool, category: Category | None = None, page: int = 1,
+                   page_size: int = 20) -> SearchResult:
+    """Search the published catalog for an already-cleaned ``query`` (no history is written).
+
+    Pages are cached in the shared cache under the catalog version, the mode, the filters and
+    the query's words; a cache failure only costs the cache.
+    """
+    started = time.perf_counter()
+    words = text.query_words(query)
+    category_id = category.pk if category is not None else None
+    version, documents = index.catalog_state()
+    key = _cache_key(version=version, turbo=turbo, words=words, category_id=category_id, page=page,
+                     page_size=page_size)
+    cached = _cache_get(key)
+    if cached is not None:
+        hits, count, exact, has_next, strategy = ([_hit_from(h) for h in cached["items"]], cached["count"],
+                                                  cached["count_exact"], cached["has_next"], cached["strategy"])
+    else:
+        offset = (page - 1) * page_size
+        if not words:
+            matches = backends.Matches(strategy="none")
+        elif turbo:
+            matches = backends.turbo_search(words, category_id=category_id, offset=offset, limit=page_size,
+                                            version=version, documents=documents)
+        else:
+            matches = backends.plain_search(words, category_id=category_id, offset=offset, limit=page_size)
+        hits = _hits(matches.rows, words)
+        count, exact, has_next, strategy = matches.count, matches.count_exact, matches.has_next, matches.strategy
+        _cache_set(key, {"items": [_hit_dict(h) for h in hits], "count": count, "count_exact": exact,
+                         "has_next": has_next, "strategy": strategy})
+    took_ms = round((time.perf_counter() - started) * 1000, 3)
+    return SearchResult(query=query, words=words, items=hits, count=count, count_exact=exact, page=page,
+                        page_size=page_size, has_next=has_next, took_ms=took_ms, turbo_used=turbo,
+                        strategy=strategy, cached=cached is not None, category=category)
+
+
+def search_history_list(*, user) -> QuerySet[SearchHistory]:
+    """The user's searches, newest first."""
+    return SearchHistory.objects.for_user(user).select_related("category").order_by("-id")
+
+
+def saved_search_list(*, user) -> QuerySet[SavedSearch]:
+    """The user's saved searches, newest first."""
+    return SavedSearch.objects.for_user(user).select_related("category").order_by("-created_at", "-id")
+
+
+def saved_search_get(*, user, saved_search_id: int) -> SavedSearch | None:
+    return saved_search_list(user=user).filter(pk=saved_search_id).first()
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def _percentile(queryset: QuerySet, fraction: float) -> float | None:
+    """The nearest-rank percentile of ``search_time`` over ``queryset``, computed in the database."""
+    total = queryset.count()
+    if not total:
+        return None
+    rank = max(0, min(total - 1, math.ceil(fraction * total) - 1))
+    value = queryset.order_by("search_time").values_list("search_time", flat=True)[rank:rank + 1].first()
+    return round(float(value), 3) if value is not None else None
+
+
+def _timing(searches: QuerySet) -> dict:
+    """p50/p95 of engine time (cache hits excluded) for turbo and plain, and the resulting speedup."""
+    engine = searches.filter(cached=False)
+    turbo, plain = engine.filter(turbo_used=True), engine.filter(turbo_used=False)
+    figures = {
+        "turbo_p50_ms": _percentile(turbo, 0.50), "turbo_p95_ms": _percentile(turbo, 0.95),
+        "plain_p50_ms": _percentile(plain, 0.50), "plain_p95_ms": _percentile(plain, 0.95),
+    }
+    t50, p50 = figures["turbo_p50_ms"], figures["plain_p50_ms"]
+    figures["speedup"] = round(p50 / t50, 1) if t50 and p50 else None
+    return figures
+
+
+def turbo_status(*, now: datetime | None = None) -> dict:
+    """Index size and sync with the published catalog, last rebuild, cache hit rate, 24 h timings.
+
+    JSON-serialisable and flat (the dashboard shows every scalar as a row).
+    """
+    now = now or timezone.now()
+    state = SearchIndexState.objects.filter(pk=SearchIndexState.SINGLETON_ID).first()
+    documents, id_sum = index.index_fingerprint() if index.index_exists() else (0, 0)
+    published, published_sum = index.catalog_fingerprint()
+    day = SearchHistory.objects.filter(created_at__gte=now - timedelta(hours=24), created_at__lt=now)
+    totals = day.aggregate(searches=Count("id"), hits=Count("id", filter=Q(cached=True)))
+    return {
+        "engine": "PostgreSQL tsvector + GIN" if connection.vendor == "postgresql" else "SQLite FTS5",
+        "index_documents": documents,
+        "published_lessons": published,
+        "index_in_sync": (documents, id_sum) == (published, published_sum),
+        "catalog_version": state.catalog_version if state else 0,
+        "last_rebuild_at": state.last_rebuild_at.isoformat() if state and state.last_rebuild_at else None,
+        "last_rebuild_seconds": state.last_rebuild_seconds if state else None,
+        "searches_24h": totals["searches"],
+        "cache_hit_rate": round(totals["hits"] / totals["searches"], 3) if totals["searches"] else None,
+        **_timing(day),
+    }
+
+
+def report_search_stats(*, start: datetime, end: datetime) -> dict:
+    """Search figures for a report period ``[start, end)``: volume, zero results, turbo share, timings."""
+    searches = SearchHistory.objects.filter(created_at__gte=start, created_at__lt=end)
+    totals = searches.aggregate(
+        searches=Count("id"), users=Count("user", distinct=True),
+        zero=Count("id", filter=Q(results_count=0)), turbo=Count("id", filter=Q(turbo_used=True)),
+        hits=Count("id", filter=Q(cached=True)),
+    )
+    n = totals["searches"]
+    top = list(searches.values("query").annotate(n=Count("id")).order_by("-n", "query")[:10])
+    return {
+        "searches": n,
+        "users": totals["users"],
+        "zero_result_rate": round(totals["zero"] / n, 3) if n else None,
+        "turbo_share": round(totals["turbo"] / n, 3) if n else None,
+        "cache_hit_rate": round(totals["hits"] / n, 3) if n else None,
+        **_timing(searches),
+        "saved_searches_created": SavedSearch.objects.filter(created_at__gte=start, created_at__lt=end).count(),
+        "top_queries": [{"query": row["query"], "searches": row["n"]} for row in top],
+    }

@@ -1,0 +1,163 @@
+"""Search writes: running a search (it is recorded), history, saved searches, the index."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Subquery
+from django.utils import timezone
+
+from controlpanel.api.exceptions import ApplicationError, ConflictError, NotFoundError
+from lessons.models import Category
+from search import index, selectors, text
+from search.models import SavedSearch, SearchHistory
+
+
+class InvalidSearchError(ApplicationError):
+    code = "invalid_search"
+    message = "The search could not be run."
+
+
+class SavedSearchLimitError(ConflictError):
+    code = "saved_search_limit"
+    message = "You have reached the maximum number of saved searches; delete one first."
+
+
+class SavedSearchNameTakenError(ConflictError):
+    code = "saved_search_name_taken"
+    message = "You already have a saved search with this name."
+
+
+def search_query_clean(raw: str | None) -> str:
+    """The cleaned query (see :func:`search.text.clean_query`), or InvalidSearchError with the reason."""
+    try:
+        return text.clean_query(raw)
+    except text.QueryError as exc:
+        raise InvalidSearchError(str(exc), details={"q": [str(exc)]}) from exc
+
+
+def search_category(slug: str | None) -> Category | None:
+    if not slug:
+        return None
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        raise InvalidSearchError("No such category.", details={"category": [f"Unknown category {slug[:80]!r}."]})
+    return category
+
+
+def search_turbo_default(user) -> bool:
+    preferences = getattr(user, "preferences", None) if user is not None else None
+    return True if preferences is None else bool(preferences.turbo_default)
+
+
+def search_run(*, user, query: str, turbo: bool | None = None, category: Category | str | None = None,
+               page: int = 1, page_size: int = 20, record: bool = True) -> selectors.SearchResult:
+    """Run a search for ``user`` and record it in their history.
+
+    ``turbo=None`` uses the user's preference; ``category`` is a Category or its slug.
+    Raises InvalidSearchError (400) for an empty or over-long query, an unknown category or a
+    page out of range.
+    """
+    cleaned = search_query_clean(query)
+    if isinstance(category, str) or category is None:
+        category = search_category(category)
+    if page < 1 or not 1 <= page_size <= 100:
+        raise InvalidSearchError("Pages start at 1 and hold 1 to 100 results.", details={"page": ["Out of range."]})
+    use_turbo = search_turbo_default(user) if turbo is None else bool(turbo)
+    result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, page=page,
+                                      page_size=page_size)
+    if record and user is not None and user.is_authenticated:
+        search_history_record(user=user, result=result)
+    return result
+
+
+@transaction.atomic
+def search_history_record(*, user, result: selectors.SearchResult) -> SearchHistory:
+    """Store one search and trim the user's history to SEARCH_HISTORY_LIMIT (oldest rows go).
+
+    The trim is one indexed statement: delete this user's rows at or below the id of the
+    (limit + 1)-th newest, so no request scans the whole history.
+    """
+    entry = SearchHistory.objects.create(
+        user=user, query=result.query, category=result.category, results_count=result.count,
+        count_exact=result.count_exact, turbo_used=result.turbo_used, search_time=result.took_ms,
+        cached=result.cached,
+    )
+    limit = max(0, settings.SEARCH_HISTORY_LIMIT)
+    boundary = SearchHistory.objects.filter(user=user).order_by("-id").values("id")[limit:limit + 1]
+    SearchHistory.objects.filter(user=user, id__lte=Subquery(boundary)).delete()
+    return entry
+
+
+def search_history_clear(*, user) -> int:
+    """Delete all of ``user``'s search history; saved searches stay. Returns rows deleted."""
+    deleted, _ = SearchHistory.objects.filter(user=user).delete()
+    return deleted
+
+
+SNAPSHOT_SIZE = 100
+
+
+@transaction.atomic
+def saved_search_create(*, user, query: str, name: str = "", turbo: bool | None = None,
+                        category: Category | str | None = None) -> SavedSearch:
+    """Save a search with a snapshot of its best results (ids, slugs, titles; up to 100)."""
+    cleaned = search_query_clean(query)
+    if isinstance(category, str) or category is None:
+        category = search_category(category)
+    name = " ".join((name or "").split())[:100] or cleaned[:100]
+    if SavedSearch.objects.filter(user=user).count() >= settings.SEARCH_SAVED_LIMIT:
+        raise SavedSearchLimitError(details={"limit": settings.SEARCH_SAVED_LIMIT})
+    use_turbo = search_turbo_default(user) if turbo is None else bool(turbo)
+    result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, page=1,
+                                      page_size=SNAPSHOT_SIZE)
+    try:
+        with transaction.atomic():
+            return SavedSearch.objects.create(
+                user=user, name=name, query=cleaned, turbo=use_turbo, category=category,
+                result_count=result.count, count_exact=result.count_exact,
+                snapshot=[{"id": hit.lesson_id, "slug": hit.slug, "title": hit.title} for hit in result.items],
+            )
+    except IntegrityError as exc:
+        raise SavedSearchNameTakenError(details={"name": [f"{name!r} is already one of your saved searches."]}) from exc
+
+
+def _saved_search(*, user, saved_search_id: int) -> SavedSearch:
+    saved = SavedSearch.objects.filter(user=user, pk=saved_search_id).select_related("category").first()
+    if saved is None:
+        raise NotFoundError("No such saved search.")
+    return saved
+
+
+def saved_search_delete(*, user, saved_search_id: int) -> None:
+    """Delete one of ``user``'s saved searches (404 for anyone else's)."""
+    _saved_search(user=user, saved_search_id=saved_search_id).delete()
+
+
+def saved_search_rerun(*, user, saved_search_id: int, page: int = 1, page_size: int = 20) -> selectors.SearchResult:
+    """Run a saved search again now (recorded in the history like any search)."""
+    saved = _saved_search(user=user, saved_search_id=saved_search_id)
+    result = search_run(user=user, query=saved.query, turbo=saved.turbo, category=saved.category,
+                        page=page, page_size=page_size)
+    SavedSearch.objects.filter(pk=saved.pk).update(last_run_at=timezone.now())
+    return result
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+def search_index_update(*, lesson_ids: Iterable[int]) -> int:
+    """Re-index ``lesson_ids`` (published ones indexed, others dropped) in the caller's transaction."""
+    return index.index_lessons(lesson_ids)
+
+
+def search_index_update_category(*, category_id: int) -> int:
+    return index.index_category(category_id)
+
+
+def search_index_rebuild(*, progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the turbo index from the published catalog; returns the documents indexed."""
+    documents = index.rebuild(progress=progress)
+    index.vacuum()
+    return documents
