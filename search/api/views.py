@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -106,7 +106,7 @@ class SavedSearchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         services.saved_search_delete(user=request.user, saved_search_id=int(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(parameters=[s.SearchPageInputSerializer, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+    @extend_schema(parameters=[s.SearchPageInputSerializer],
                    responses={200: s.SearchResultOutputSerializer, **error_responses(400, 401, 404, 429)},
                    tags=["search"])
     @action(detail=True, methods=["get"], serializer_class=s.SearchResultOutputSerializer)
