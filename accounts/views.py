@@ -127,24 +127,14 @@ def profile(request):
                                        initial=_preferences_initial(prefs), prefix="prefs")
     status = 200
     if action == "profile":
-        if profile_form.is_valid():
-            try:
-                services.user_update(user=user, data=profile_form.cleaned_data)
-            except (ApplicationError, DjangoValidationError) as exc:
-                add_service_errors(profile_form, exc)
-            else:
-                messages.success(request, "Your account details are saved.")
-                return redirect("accounts:profile")
+        if _save_form(request, profile_form, lambda data: services.user_update(user=user, data=data),
+                      "Your account details are saved."):
+            return redirect("accounts:profile")
         status = 400
     elif action == "preferences":
-        if preferences_form.is_valid():
-            try:
-                services.preferences_update(user=user, data=preferences_form.cleaned_data)
-            except (ApplicationError, DjangoValidationError) as exc:
-                add_service_errors(preferences_form, exc)
-            else:
-                messages.success(request, "Your preferences are saved.")
-                return redirect("accounts:profile")
+        if _save_form(request, preferences_form, lambda data: services.preferences_update(user=user, data=data),
+                      "Your preferences are saved."):
+            return redirect("accounts:profile")
         status = 400
     elif request.method == "POST":
         messages.error(request, "That form was not recognised.")
@@ -234,3 +224,16 @@ def sessions_revoke_others(request):
     messages.success(request, f"{revoked} other session{'s' if revoked != 1 else ''} ended." if revoked
                      else "There were no other sessions to end.")
     return redirect("accounts:sessions")
+
+
+def _save_form(request, form, save, success: str) -> bool:
+    """Validate ``form`` and hand its data to the service ``save``; service errors land on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        save(form.cleaned_data)
+    except (ApplicationError, DjangoValidationError) as exc:
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, success)
+    return True
