@@ -27,7 +27,14 @@ class Epoch(Func):
     template = "EXTRACT(EPOCH FROM %(expressions)s)"
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)", **extra)
+        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC. julianday() rounds to the
+        # millisecond and loses more in its day-sized float, so it only gives the whole seconds
+        # (rounded, exact) and the fraction is read from the text itself, to the microsecond.
+        template = (
+            "(ROUND((julianday(substr(%(expressions)s, 1, 19)) - 2440587.5) * 86400.0)"
+            " + CAST(substr(%(expressions)s, 20) AS REAL))"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 SAMPLE_FIELDS = (
@@ -226,10 +233,10 @@ def uptime(start: datetime, end: datetime, *, now: datetime | None = None) -> di
         .values_list(Epoch("at"), "ok", "database_ok", "cache_ok", "broker_ok")
     )
     start_s, end_s, horizon_s = start.timestamp(), end.timestamp(), horizon.total_seconds()
-    if start == first and rows and rows[0][0] <= start_s + 0.001:
-        # SQLite's julianday keeps milliseconds only: measure from the first probe as the
-        # database reports it, or the range would start a fraction of a second unmeasured.
-        start_s = min(start_s, rows[0][0])
+    if start == first and rows:
+        # The range starts at the first probe ever: take its time as the database reports it,
+        # so a rounding difference between Python and SQL never leaves a sliver unmeasured.
+        start_s = rows[0][0]
     measured = end_s - start_s
     up = 0.0
     covered = 0.0

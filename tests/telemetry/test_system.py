@@ -169,6 +169,20 @@ def test_uptime_per_component():
     assert figures["percent"] == 50.0
 
 
+@pytest.mark.parametrize("microsecond", [0, 98_703, 499_999, 500_500, 999_999])
+def test_a_healthy_system_is_exactly_100_percent_up_whatever_the_probe_times(microsecond):
+    # Probe times carry microseconds; SQLite's julianday() rounds them to the millisecond and
+    # once left a sliver of the first minute unmeasured (99.999% on a healthy system).
+    start = datetime(2026, 6, 1, 0, 0, 7, microsecond, tzinfo=UTC)
+    health(start)
+    health(start + timedelta(seconds=10, microseconds=123_457))
+    now = start + timedelta(seconds=20)
+    figures = selectors.uptime(now - timedelta(days=7), now, now=now)
+    assert figures["percent"] == 100.0
+    assert figures["unknown_seconds"] == 0
+    assert figures["components"] == {"database": 100.0, "cache": 100.0, "broker": 100.0}
+
+
 def test_uptime_before_the_first_probe_is_not_measured():
     health(datetime(2026, 6, 2, tzinfo=UTC))
     figures = selectors.uptime(datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC),
