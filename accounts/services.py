@@ -1,8 +1,7 @@
 """Account writes: registration, login, token rotation, logout, sessions and passwords."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -43,7 +42,7 @@ class TokenPair:
 
 
 def _exp(token) -> datetime:
-    return datetime.fromtimestamp(token["exp"], tz=dt_timezone.utc)
+    return datetime.fromtimestamp(token["exp"], tz=UTC)
 
 
 def _clip(value: str | None, size: int) -> str:

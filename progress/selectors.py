@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connections, router
+from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import UserPreferences
+from controlpanel.sql import Converters, convert_row, converters_for
 from lessons.models import Category, Lesson, LessonProgress
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
@@ -61,23 +64,49 @@ class CategoryProgress:
         return self.total_lessons > 0 and self.progress >= self.total_lessons
 
 
+@lru_cache(maxsize=4)
+def _category_progress_statement(alias: str) -> tuple[str, Converters]:
+    """Every category in catalog order with this learner's row, if any, in one statement.
+
+    The published-lesson count is only computed (from the ``lesson_cat_pub_diff`` index) for a
+    category the learner has no row in yet: a row carries its own total, kept in step with the
+    catalog by ``progress.receivers``. Compiled once per database (``controlpanel.sql``).
+    """
+    connection = connections[alias]
+    qn = connection.ops.quote_name
+    category, row, lesson = Category._meta, UserProgress._meta, Lesson._meta
+
+    def col(meta, name: str) -> str:
+        return qn(meta.get_field(name).column)
+
+    sql = (
+        f"SELECT c.{col(category, 'id')}, c.{col(category, 'slug')}, c.{col(category, 'name')}, c.{col(category, 'order')},"
+        f" p.{col(row, 'progress')}, p.{col(row, 'total_lessons')}, p.{col(row, 'last_updated')},"
+        f" CASE WHEN p.{col(row, 'id')} IS NULL THEN (SELECT COUNT(*) FROM {qn(lesson.db_table)} l"
+        f" WHERE l.{col(lesson, 'category')} = c.{col(category, 'id')} AND l.{col(lesson, 'is_published')} = %s) END"
+        f" FROM {qn(category.db_table)} c LEFT OUTER JOIN {qn(row.db_table)} p"
+        f" ON p.{col(row, 'category')} = c.{col(category, 'id')} AND p.{col(row, 'user')} = %s"
+        f" ORDER BY c.{col(category, 'order')}, c.{col(category, 'name')}"
+    )
+    return sql, converters_for(connection, UserProgress, ["last_updated"])
+
+
 def category_progress_list(user) -> list[CategoryProgress]:
-    """One row per category, in catalog order, untouched categories at zero; two queries."""
-    mine = {
-        row["category_id"]: row
-        for row in UserProgress.objects.filter(user=user).values("category_id", "progress", "total_lessons", "last_updated")
-    }
-    categories = Category.objects.annotate(
-        published=Count("lessons", filter=Q(lessons__is_published=True))
-    ).order_by("order", "name").values_list("pk", "slug", "name", "order", "published")
+    """One row per category, in catalog order, untouched categories at zero; one query."""
+    alias = router.db_for_read(UserProgress)
+    connection = connections[alias]
+    sql, converters = _category_progress_statement(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, user.pk])
+        rows = cursor.fetchall()
     result = []
-    for pk, slug, name, order, published in categories:
-        row = mine.get(pk)
+    for _pk, slug, name, order, progress, total, last_updated, published in rows:
+        touched = total is not None
         result.append(CategoryProgress(
             slug=slug, name=name, order=order,
-            progress=row["progress"] if row else 0,
-            total_lessons=row["total_lessons"] if row else published,
-            last_updated=row["last_updated"] if row else None,
+            progress=progress if touched else 0,
+            total_lessons=total if touched else published,
+            last_updated=convert_row(connection, [last_updated], converters)[0] if touched else None,
         ))
     return result
 

@@ -1,0 +1,37 @@
+"""Hand-compiled statements for the hottest reads, with the ORM's own value conversion.
+
+A few reads run on nearly every API request (the session check, a learner's category rows).
+The ORM spends far longer compiling them than the database spends answering (PERFORMANCE.md
+P1), so those few are written once per database from the models' metadata and run through a
+cursor. Values still pass through the converters the ORM would apply (SQLite's text
+datetimes become aware datetimes, booleans become ``bool``), so callers see the same objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Model
+
+Converters = list[tuple[Any, list]]
+
+
+def converters_for(connection, model: type[Model], field_names: Sequence[str]) -> Converters:
+    """The ORM's converters for these fields of ``model``, in order."""
+    out = []
+    for name in field_names:
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        out.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+    return out
+
+
+def convert_row(connection, row: Sequence[Any], converters: Converters) -> list[Any]:
+    """``row``'s values as the ORM would hand them over."""
+    values = []
+    for value, (column, functions) in zip(row, converters, strict=True):
+        for convert in functions:
+            value = convert(value, column, connection)
+        values.append(value)
+    return values
