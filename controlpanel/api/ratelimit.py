@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate, get_usage
 from rest_framework.throttling import BaseThrottle
 
 from controlpanel.api.exceptions import RateLimitedError, ServiceUnavailableError
@@ -25,11 +26,58 @@ from controlpanel.api.exceptions import RateLimitedError, ServiceUnavailableErro
 logger = logging.getLogger("controlpanel.ratelimit")
 
 
+# One round trip: count the hit, and give the counter its expiry when it has none (a new window).
+_INCR_WITH_EXPIRY = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: dict[int, object] = {}
+
+
+def _redis_client():
+    """The raw client behind the default cache when it is django-redis, else ``None``."""
+    client = getattr(cache, "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None
+    return client.get_client(write=True)
+
+
+def counter_incr(key: str, ttl: int) -> int:
+    """Add one to the counter ``key`` (created at 1 with a ``ttl``-second life) and return it.
+
+    On Redis this is one pipelined script instead of ``add`` + ``incr`` (two round trips on
+    every API request); the key and the stored integer are the cache's own, so ``cache.get``
+    and django-ratelimit read the same counter. Elsewhere, the cache's ``add`` + ``incr``.
+    """
+    redis = _redis_client()
+    if redis is None:
+        if cache.add(key, 1, ttl):
+            return 1
+        return cache.incr(key)
+    script = _scripts.get(id(redis))
+    if script is None:
+        script = _scripts[id(redis)] = redis.register_script(_INCR_WITH_EXPIRY)
+    return int(script(keys=[cache.make_and_validate_key(key)], args=[ttl], client=redis))
+
+
+def _counted(group: str, rate: str, key: str) -> dict:
+    """django-ratelimit's fixed window and key for ``group``/``key``, counted by :func:`counter_incr`."""
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    count = counter_incr(_make_cache_key(group, window, rate, key, ALL), period + EXPIRATION_FUDGE)
+    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - int(time.time())}
+
+
 def usage(request, *, group: str, rate: str, key: str, increment: bool, fail_closed: bool = False) -> dict | None:
     """Count one hit in ``group`` for ``key``; ``None`` when limits are off or the cache failed open."""
     django_request = getattr(request, "_request", request)
     try:
-        return get_usage(django_request, group=group, key=lambda _g, _r: key, rate=rate, increment=increment)
+        if not getattr(settings, "RATELIMIT_ENABLE", True):
+            return None
+        if increment:
+            return _counted(group, rate, key)
+        return get_usage(django_request, group=group, key=lambda _g, _r: key, rate=rate, increment=False)
     except Exception as exc:  # the cache backend raised: Redis down or unreachable
         if fail_closed:
             logger.error("rate-limit store unavailable; refusing %s", group, extra={"error": type(exc).__name__})
@@ -148,8 +196,7 @@ def login_account_reserve(request, account: str) -> LoginReservation:
     digest = hashlib.sha256(f"{account}|{period}|{window}".encode()).hexdigest()
     key = f"rl:login-account:{digest}"
     try:
-        cache.add(key, 0, period + 60)
-        count = cache.incr(key)
+        count = counter_incr(key, period + 60)
     except Exception as exc:  # the cache backend raised: Redis down or unreachable
         logger.error("rate-limit store unavailable; refusing login-account", extra={"error": type(exc).__name__})
         raise ServiceUnavailableError() from exc

@@ -77,6 +77,30 @@ class CategoryProgressOutputSerializer(serializers.Serializer):
     def get_category(self, row) -> CategoryRefSerializer:
         return {"slug": row.slug, "name": row.name}
 
+    @classmethod
+    def represent_many(cls, rows) -> list[dict]:
+        """What ``cls(rows, many=True).data`` gives, without building the serializer per request.
+
+        ``progress/`` answers on nearly every dashboard load and is the P1 endpoint: binding and
+        copying six fields per call cost a tenth of its time. The shape is the declared one above
+        (the schema still comes from the fields) and a test holds the two equal.
+        """
+        timestamp = _TIMESTAMP.to_representation
+        return [
+            {
+                "category": {"slug": row.slug, "name": row.name},
+                "progress": int(row.progress),
+                "total_lessons": int(row.total_lessons),
+                "percent": float(row.percent),
+                "is_complete": bool(row.is_complete),
+                "last_updated": None if row.last_updated is None else timestamp(row.last_updated),
+            }
+            for row in rows
+        ]
+
+
+_TIMESTAMP = serializers.DateTimeField()
+
 
 class LessonRefSerializer(serializers.Serializer):
     slug = serializers.CharField()

@@ -29,7 +29,7 @@ class ProgressViewSet(viewsets.GenericViewSet):
     def list(self, request):
         """Your progress in every category, untouched categories included (at zero)."""
         page = self.paginate_queryset(selectors.category_progress_list(request.user))
-        return self.get_paginated_response(s.CategoryProgressOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(s.CategoryProgressOutputSerializer.represent_many(page))
 
     @extend_schema(responses={200: s.CategoryProgressOutputSerializer, **error_responses(401, 404, 429)},
                    tags=["progress"])

@@ -51,6 +51,23 @@ def test_progress_rows_match_the_orm_reading_of_the_same_data(user):
     assert timezone.is_aware(rows[2].last_updated)
 
 
+def test_the_fast_list_representation_is_the_serializers():
+    from zoneinfo import ZoneInfo
+
+    from progress.api.serializers import CategoryProgressOutputSerializer
+    from progress.selectors import CategoryProgress
+
+    rows = [
+        CategoryProgress(slug="ink", name="Ink", order=0, progress=0, total_lessons=4, last_updated=None),
+        CategoryProgress(slug="clay", name="Clay & Co", order=1, progress=3, total_lessons=3,
+                         last_updated=datetime(2026, 3, 29, 1, 30, 5, 123456, tzinfo=UTC)),
+        CategoryProgress(slug="song", name="Song", order=2, progress=1, total_lessons=3,
+                         last_updated=datetime(2026, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))),
+        CategoryProgress(slug="void", name="Void", order=3, progress=0, total_lessons=0, last_updated=None),
+    ]
+    assert CategoryProgressOutputSerializer.represent_many(rows) == CategoryProgressOutputSerializer(rows, many=True).data
+
+
 def test_put_sets_progress_and_records_one_manual_event(auth_client, catalog):
     response = auth_client.put("/api/v1/progress/writing/", {"progress": 4}, format="json")
     assert response.status_code == 200
