@@ -1,35 +1,25 @@
-"""Lessons written straight into the catalog tables, for search tests (no loader needed)."""
+"""Lessons written straight into the catalog tables, for search tests (no loader needed).
 
-import hashlib
+The lessons suite's factories with short, predictable text: search tests count which lessons
+a word matches, so titles, summaries, bodies and tags here carry no extra words.
+"""
 
 import factory
 
-from lessons.models import Category, Lesson
+from tests.lessons import factories as lessons
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
-        django_get_or_create = ("slug",)
-
+class CategoryFactory(lessons.CategoryFactory):
     slug = factory.Sequence(lambda n: f"search-category-{n}")
     name = factory.Sequence(lambda n: f"Search Category {n}")
-    order = factory.Sequence(lambda n: n)
+    description = ""
 
 
-class LessonFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Lesson
-
+class LessonFactory(lessons.LessonFactory):
     slug = factory.Sequence(lambda n: f"search-lesson-{n}")
     title = factory.Sequence(lambda n: f"Search lesson {n}")
     category = factory.SubFactory(CategoryFactory)
-    difficulty = 1
-    style = Lesson.Style.VISUAL
-    minutes = 15
     summary = "A short lesson."
     tags = factory.LazyFunction(list)
     body_markdown = "## Steps\n\nDo the thing."
     body_html = "<h2>Steps</h2><p>Do the thing.</p>"
-    content_hash = factory.LazyAttribute(lambda lesson: hashlib.sha256(lesson.slug.encode()).hexdigest())
-    is_published = True
