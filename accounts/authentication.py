@@ -13,7 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import AuthSession, User
 from accounts.tokens import SESSION_CLAIM, decode_access
-from controlpanel.sql import convert_row, converters_for
+from controlpanel.sql import column, convert_row, converters_for
 
 
 class TokenRejected(AuthenticationFailed):
@@ -32,17 +32,20 @@ def _live_user_statement(alias: str) -> tuple[str, list, list[str]]:
     """
     connection = connections[alias]
     qn = connection.ops.quote_name
-    user_meta, session_meta = User._meta, AuthSession._meta
-    fields = list(user_meta.concrete_fields)
-    session_user = session_meta.get_field("user").column
+    fields = list(User._meta.concrete_fields)
+
+    def u(name: str) -> str:
+        return column(connection, User, name)
+
+    def s(name: str) -> str:
+        return column(connection, AuthSession, name)
+
     columns = ", ".join(f"u.{qn(field.column)}" for field in fields)
     sql = (
-        f"SELECT {columns} FROM {qn(user_meta.db_table)} u"
-        f" INNER JOIN {qn(session_meta.db_table)} s ON s.{qn(session_user)} = u.{qn(user_meta.pk.column)}"
-        f" WHERE u.{qn(user_meta.pk.column)} = %s AND u.{qn(user_meta.get_field('is_active').column)} = %s"
-        f" AND s.{qn(session_meta.pk.column)} = %s"
-        f" AND s.{qn(session_meta.get_field('revoked_at').column)} IS NULL"
-        f" AND s.{qn(session_meta.get_field('expires_at').column)} > %s"
+        f"SELECT {columns} FROM {qn(User._meta.db_table)} u"
+        f" INNER JOIN {qn(AuthSession._meta.db_table)} s ON s.{s('user')} = u.{u('id')}"
+        f" WHERE u.{u('id')} = %s AND u.{u('is_active')} = %s AND s.{s('id')} = %s"
+        f" AND s.{s('revoked_at')} IS NULL AND s.{s('expires_at')} > %s"
     )
     return sql, converters_for(connection, User, [field.name for field in fields]), [field.attname for field in fields]
 

@@ -17,6 +17,11 @@ from django.db.models import Model
 Converters = list[tuple[Any, list]]
 
 
+def column(connection, model: type[Model], field_name: str) -> str:
+    """``model``'s column for ``field_name``, quoted for ``connection``."""
+    return connection.ops.quote_name(model._meta.get_field(field_name).column)
+
+
 def converters_for(connection, model: type[Model], field_names: Sequence[str]) -> Converters:
     """The ORM's converters for these fields of ``model``, in order."""
     out = []

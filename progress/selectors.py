@@ -18,7 +18,7 @@ from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import UserPreferences
-from controlpanel.sql import Converters, convert_row, converters_for
+from controlpanel.sql import Converters, column, convert_row, converters_for
 from lessons.models import Category, Lesson, LessonProgress
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
@@ -74,19 +74,24 @@ def _category_progress_statement(alias: str) -> tuple[str, Converters]:
     """
     connection = connections[alias]
     qn = connection.ops.quote_name
-    category, row, lesson = Category._meta, UserProgress._meta, Lesson._meta
 
-    def col(meta, name: str) -> str:
-        return qn(meta.get_field(name).column)
+    def c(name: str) -> str:
+        return column(connection, Category, name)
+
+    def p(name: str) -> str:
+        return column(connection, UserProgress, name)
+
+    def lesson(name: str) -> str:
+        return column(connection, Lesson, name)
 
     sql = (
-        f"SELECT c.{col(category, 'id')}, c.{col(category, 'slug')}, c.{col(category, 'name')}, c.{col(category, 'order')},"
-        f" p.{col(row, 'progress')}, p.{col(row, 'total_lessons')}, p.{col(row, 'last_updated')},"
-        f" CASE WHEN p.{col(row, 'id')} IS NULL THEN (SELECT COUNT(*) FROM {qn(lesson.db_table)} l"
-        f" WHERE l.{col(lesson, 'category')} = c.{col(category, 'id')} AND l.{col(lesson, 'is_published')} = %s) END"
-        f" FROM {qn(category.db_table)} c LEFT OUTER JOIN {qn(row.db_table)} p"
-        f" ON p.{col(row, 'category')} = c.{col(category, 'id')} AND p.{col(row, 'user')} = %s"
-        f" ORDER BY c.{col(category, 'order')}, c.{col(category, 'name')}"
+        f"SELECT c.{c('slug')}, c.{c('name')}, c.{c('order')}, p.{p('progress')}, p.{p('total_lessons')},"
+        f" p.{p('last_updated')},"
+        f" CASE WHEN p.{p('id')} IS NULL THEN (SELECT COUNT(*) FROM {qn(Lesson._meta.db_table)} l"
+        f" WHERE l.{lesson('category')} = c.{c('id')} AND l.{lesson('is_published')} = %s) END"
+        f" FROM {qn(Category._meta.db_table)} c LEFT OUTER JOIN {qn(UserProgress._meta.db_table)} p"
+        f" ON p.{p('category')} = c.{c('id')} AND p.{p('user')} = %s"
+        f" ORDER BY c.{c('order')}, c.{c('name')}"
     )
     return sql, converters_for(connection, UserProgress, ["last_updated"])
 
@@ -100,7 +105,7 @@ def category_progress_list(user) -> list[CategoryProgress]:
         cursor.execute(sql, [True, user.pk])
         rows = cursor.fetchall()
     result = []
-    for _pk, slug, name, order, progress, total, last_updated, published in rows:
+    for slug, name, order, progress, total, last_updated, published in rows:
         touched = total is not None
         result.append(CategoryProgress(
             slug=slug, name=name, order=order,

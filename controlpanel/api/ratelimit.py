@@ -32,7 +32,7 @@ local count = redis.call('INCR', KEYS[1])
 if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count
 """
-_scripts: dict[int, object] = {}
+_script = None  # registered on first use; called with the cache's own client each time
 
 
 def _redis_client():
@@ -55,10 +55,10 @@ def counter_incr(key: str, ttl: int) -> int:
         if cache.add(key, 1, ttl):
             return 1
         return cache.incr(key)
-    script = _scripts.get(id(redis))
-    if script is None:
-        script = _scripts[id(redis)] = redis.register_script(_INCR_WITH_EXPIRY)
-    return int(script(keys=[cache.make_and_validate_key(key)], args=[ttl], client=redis))
+    global _script
+    if _script is None:
+        _script = redis.register_script(_INCR_WITH_EXPIRY)
+    return int(_script(keys=[cache.make_and_validate_key(key)], args=[ttl], client=redis))
 
 
 def _counted(group: str, rate: str, key: str) -> dict:
