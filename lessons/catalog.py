@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,20 @@ REQUIRED_SECTIONS = ("Objective", "Warm-up", "Steps", "Exercise", "Reflection")
 MIN_WORDS = 300
 DIFFICULTIES = (1, 2, 3, 4, 5)
 MIN_STYLES_USED = 3
+# Checks must not give their answer away by shape. A right answer that is the longest choice
+# (or tied for longest) is a tell: authors tend to qualify the true statement and leave the
+# distractors short, and a learner who always picks the longest choice can score without
+# reading. By chance it is the longest in a quarter to a third of 3-4-choice checks, so a
+# lesson may have it longest in at most half of its checks (1 check: never; 2: one; 3: one).
+# A check whose choices are all the same length gives nothing away and never counts.
+MAX_LONGEST_ANSWER_SHARE = 0.5
+# Across the catalog, a fair spread puts a fifth to a third of the answers at each position
+# of 3-5 choices; "it is always the first one" must fail. So no position (answer index) may
+# hold the right answer in more than half of the checks that offer that position. A position
+# offered by fewer than MIN_CHECKS_PER_POSITION checks is not judged: too few to tell a habit
+# from chance.
+MAX_ANSWER_POSITION_SHARE = 0.5
+MIN_CHECKS_PER_POSITION = 4
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAG_RE = re.compile(r"^[a-z0-9]+(?:[- ][a-z0-9]+)*$")
@@ -275,6 +290,23 @@ def _check_body(spec: LessonSpec, source: str) -> None:
         raise CatalogError(source, f"body has {words} words; at least {MIN_WORDS} are required")
 
 
+def answer_is_longest(check: CheckSpec) -> bool:
+    """True when the right answer is the longest choice or tied for it (all equal: False)."""
+    lengths = [len(choice) for choice in check.choices]
+    return lengths[check.answer] == max(lengths) > min(lengths)
+
+
+def _check_answer_shapes(spec: LessonSpec, source: str) -> None:
+    longest = [i for i, check in enumerate(spec.checks) if answer_is_longest(check)]
+    if len(longest) > MAX_LONGEST_ANSWER_SHARE * len(spec.checks):
+        total = len(spec.checks)
+        raise CatalogError(source, f"the right answer is the longest choice (or tied for it) in {len(longest)} of "
+                                   f"{total} check{'s' if total != 1 else ''} "
+                                   f"({', '.join(f'checks[{i}]' for i in longest)}); vary the lengths so the "
+                                   "answer cannot be guessed from its shape (at most half of a lesson's "
+                                   "checks may have it longest)")
+
+
 def validate_lesson(spec: LessonSpec, *, categories: set[str], source: str | None = None) -> None:
     """Every rule that one lesson can be judged on alone; raises :class:`CatalogError`.
 
@@ -286,6 +318,7 @@ def validate_lesson(spec: LessonSpec, *, categories: set[str], source: str | Non
     if spec.category not in categories:
         raise CatalogError(source, f"unknown category {spec.category!r} (known: {', '.join(sorted(categories))})")
     _check_body(spec, source)
+    _check_answer_shapes(spec, source)
 
 
 # --- the whole catalog ---------------------------------------------------------------------
@@ -371,6 +404,37 @@ def _cross_lesson_reasons(accepted: dict[str, LessonSpec], rejected: set[str]) -
     return reasons
 
 
+def _lesson_paths(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.md") if p.parent != root and p.name.lower() != "readme.md"
+                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+def question_key(question: str) -> str:
+    """How two check questions are compared: case and spacing do not make a new question."""
+    return " ".join(question.casefold().split())
+
+
+def catalog_questions(root: Path | str) -> frozenset[str]:
+    """:func:`question_key` of every check question in the lesson files under ``root``.
+
+    Read leniently (front matter only, no validation), so a lesson that is currently rejected
+    still counts as authored: the generator must not copy its checks either.
+    """
+    root = Path(root)
+    keys: set[str] = set()
+    for path in _lesson_paths(root):
+        try:
+            front, _ = _split_front_matter(path.read_text(encoding="utf-8"), path.name)
+            data = yaml.safe_load(front)
+        except (OSError, UnicodeDecodeError, CatalogError, yaml.YAMLError):
+            continue
+        checks = data.get("checks") if isinstance(data, dict) else None
+        for check in checks if isinstance(checks, list) else ():
+            if isinstance(check, dict) and isinstance(check.get("question"), str):
+                keys.add(question_key(check["question"]))
+    return frozenset(keys)
+
+
 def load_catalog(root: Path | str) -> CatalogLoad:
     """Load every lesson under ``root/<category>/``; bad files become errors, the rest load.
 
@@ -383,9 +447,7 @@ def load_catalog(root: Path | str) -> CatalogLoad:
     errors: list[CatalogError] = []
     parsed: list[tuple[str, LessonSpec]] = []
     rejected: set[str] = set()
-    paths = sorted(p for p in root.rglob("*.md") if p.parent != root and p.name.lower() != "readme.md"
-                   and not any(part.startswith(".") for part in p.relative_to(root).parts))
-    for path in paths:
+    for path in _lesson_paths(root):
         source = path.relative_to(root).as_posix()
         slugs = {path.stem}  # best guess at the slug, so dependants of a broken file say "rejected"
         try:
@@ -427,8 +489,24 @@ def load_catalog(root: Path | str) -> CatalogLoad:
     return CatalogLoad(categories=categories, lessons=list(accepted.values()), errors=errors)
 
 
+def answer_position_problems(checks: Iterable[CheckSpec]) -> list[str]:
+    """One problem per answer index that holds the right answer too often (see MAX_ANSWER_POSITION_SHARE)."""
+    checks = list(checks)
+    problems = []
+    for position in range(max((len(c.choices) for c in checks), default=0)):
+        offered = [c for c in checks if len(c.choices) > position]
+        hits = sum(c.answer == position for c in offered)
+        if len(offered) >= MIN_CHECKS_PER_POSITION and hits > MAX_ANSWER_POSITION_SHARE * len(offered):
+            problems.append(f"the right answer is at index {position} in {hits} of the {len(offered)} checks "
+                            f"with a choice there ({hits / len(offered):.0%}; at most "
+                            f"{MAX_ANSWER_POSITION_SHARE:.0%}); spread the answers over all positions so "
+                            "the position cannot give it away")
+    return problems
+
+
 def catalog_problems(load: CatalogLoad) -> list[str]:
-    """Catalog-wide promises (README) that no single file can break: difficulty span, style mix."""
+    """Catalog-wide promises (README) that no single file can break: difficulty span, style mix,
+    answer positions."""
     problems = []
     for category in load.categories:
         present = {lesson.difficulty for lesson in load.lessons if lesson.category == category.slug}
@@ -439,6 +517,7 @@ def catalog_problems(load: CatalogLoad) -> list[str]:
     if len(styles) < MIN_STYLES_USED:
         problems.append(f"only {len(styles)} style(s) used ({', '.join(styles) or 'none'}); "
                         f"at least {MIN_STYLES_USED} are required")
+    problems += answer_position_problems(check for lesson in load.lessons for check in lesson.checks)
     return problems
 
 

@@ -11,18 +11,34 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import product
+from itertools import combinations, product
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lessons.catalog import SLUG_RE, STYLES, TAG_RE, CatalogError, CheckSpec, LessonSpec, validate_lesson
+from lessons.catalog import (
+    MAX_LONGEST_ANSWER_SHARE,
+    SLUG_RE,
+    STYLES,
+    TAG_RE,
+    CatalogError,
+    CheckSpec,
+    LessonSpec,
+    answer_is_longest,
+    catalog_questions,
+    question_key,
+    validate_lesson,
+)
 
-GENERATOR_VERSION = "1"
+# 2: checks are picked so the right answer is not given away by its length, and never copy an
+# authored check; the same seed gives different lessons than version 1 did.
+GENERATOR_VERSION = "2"
 BANK_DIR = Path(__file__).with_name("bank")
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
 MINIMUMS = {"techniques": 8, "warmups": 6, "exercises": 8, "twists": 5, "reflections": 6, "deepen": 3}
 # How difficulty shapes a lesson: constraints, extra practice steps, reflections, checks, time.
 TWISTS = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3}
@@ -174,10 +190,14 @@ def _technique(raw: dict, where: str) -> Technique:
         raise BankError(f"{where}: a technique needs at least one check")
     if raw.get("style") not in STYLES:
         raise BankError(f"{where}: style must be one of {', '.join(STYLES)}")
+    parsed = tuple(_check(c, f"{where} check {i}") for i, c in enumerate(checks))
+    if all(answer_is_longest(check) for _, check in parsed):
+        raise BankError(f"{where}: every check has the right answer as its longest choice; at least one "
+                        "must not, or the technique cannot fill a one-check lesson")
     return Technique(id=_id(raw, where), name=_text(raw, "name", where, 32), style=raw["style"],
                      tags=_tags(raw, where, 1, 4), trains=_text(raw, "trains", where, 160),
                      tip=_text(raw, "tip", where), steps=tuple(_text({"s": s}, "s", where) for s in steps),
-                     checks=tuple(_check(c, f"{where} check {i}") for i, c in enumerate(checks)))
+                     checks=parsed)
 
 
 @lru_cache(maxsize=4)
@@ -260,8 +280,31 @@ def _body(bank: CategoryBank, t: Technique, ex: Part, twists: list[Part], warmup
     ])
 
 
+@lru_cache(maxsize=1)
+def _authored_questions() -> frozenset[str]:
+    """Questions of the authored catalog; cached like the bank, both change only with a deploy."""
+    return catalog_questions(CATALOG_DIR)
+
+
+def _pick_checks(rng: random.Random, checks: tuple[tuple[str, CheckSpec], ...], wanted: int,
+                 authored: frozenset[str]) -> list[tuple[str, CheckSpec]]:
+    """Up to ``wanted`` checks in bank order: none copies an authored question, and no more of
+    them have the right answer as the longest choice than a lesson may (MAX_LONGEST_ANSWER_SHARE).
+
+    Empty when no check qualifies; the caller then skips the combination.
+    """
+    pool = [item for item in checks if question_key(item[1].question) not in authored]
+    for size in range(min(wanted, len(pool)), 0, -1):
+        fair = [combo for combo in combinations(pool, size)
+                if sum(answer_is_longest(check) for _, check in combo) <= MAX_LONGEST_ANSWER_SHARE * size]
+        if fair:
+            return list(rng.choice(fair))
+    return []
+
+
 def _build(bank: CategoryBank, combo: tuple[Technique, Part, Part], d: int, seed: int,
-           style: str | None, prerequisites: list[tuple[str, int]]) -> GeneratedLesson:
+           style: str | None, prerequisites: list[tuple[str, int]],
+           authored: frozenset[str]) -> GeneratedLesson | None:
     t, ex, twist = combo
     slug = _slug(bank.category, t, ex, twist, d)
     rng = random.Random(f"{seed}:{GENERATOR_VERSION}:{slug}")
@@ -269,11 +312,15 @@ def _build(bank: CategoryBank, combo: tuple[Technique, Part, Part], d: int, seed
     warmup = rng.choice(bank.warmups)
     deepen = sorted(rng.sample(bank.deepen, DEEPEN_STEPS[d]), key=bank.deepen.index)
     reflections = rng.sample(bank.reflections, REFLECTIONS[d])
-    picked = sorted(rng.sample(range(len(t.checks)), min(CHECKS[d], len(t.checks))))
+    picked = _pick_checks(rng, t.checks, CHECKS[d], authored)
+    if not picked:
+        log.warning("skipping %s: technique %r has no check that is both new (not an authored "
+                    "question) and fair (answer not the longest choice)", slug, t.id)
+        return None
     checks = []
-    for cid, check in (t.checks[i] for i in picked):
+    for cid, check in picked:
         order = list(range(len(check.choices)))
-        rng.shuffle(order)  # so the right answer is not always in the position the bank wrote it
+        rng.shuffle(order)  # the seeded shuffle puts the right answer at any position, reproducibly
         checks.append((cid, CheckSpec(check.question, tuple(check.choices[i] for i in order),
                                       order.index(check.answer), check.explanation)))
     prereq: tuple[str, ...] = ()
@@ -301,13 +348,17 @@ def _build(bank: CategoryBank, combo: tuple[Technique, Part, Part], d: int, seed
 def compose_lessons(*, cells: list[tuple[str, int]], count: int, seed: int, taken_slugs: set[str],
                     taken_titles: set[str], taken_hashes: set[str],
                     prerequisite_candidates: dict[str, list[tuple[str, int]]] | None = None,
-                    style: str | None = None) -> list[GeneratedLesson]:
+                    style: str | None = None, authored_questions: Iterable[str] | None = None,
+                    ) -> list[GeneratedLesson]:
     """Compose up to ``count`` new lessons, walking ``cells`` (category, difficulty) round-robin.
 
     Deterministic for equal arguments. Within a category the least-used technique, exercise
     and twist are preferred, counting this batch and earlier generated slugs in
     ``taken_slugs``, so consecutive weeks do not repeat the same technique. Returns fewer than
     ``count`` lessons when the bank is exhausted for every cell; the caller reports that.
+
+    No generated check repeats a question of ``authored_questions`` (compared by
+    :func:`lessons.catalog.question_key`); by default, every question in ``lessons/catalog/``.
     """
     if count < 0:
         raise ValueError("count must be >= 0")
@@ -318,6 +369,8 @@ def compose_lessons(*, cells: list[tuple[str, int]], count: int, seed: int, take
         if category not in banks or d not in TWISTS:
             raise ValueError(f"cannot generate for cell ({category!r}, {d!r})")
     prereqs = prerequisite_candidates or {}
+    authored = (_authored_questions() if authored_questions is None
+                else frozenset(question_key(q) for q in authored_questions))
     used_slugs, used_hashes = set(taken_slugs), set(taken_hashes)
     used_titles = {_norm_title(t) for t in taken_titles}
     usage: dict[tuple[str, str, str], int] = {}
@@ -340,7 +393,7 @@ def compose_lessons(*, cells: list[tuple[str, int]], count: int, seed: int, take
             if len(results) >= count:
                 break
             lesson = _next_lesson(banks[cell[0]], cell, queues[cell], usage, seed, style,
-                                  prereqs.get(cell[0], []), used_slugs, used_titles, used_hashes)
+                                  prereqs.get(cell[0], []), used_slugs, used_titles, used_hashes, authored)
             if lesson is None:
                 active = [c for c in active if c != cell]
                 continue
@@ -350,7 +403,7 @@ def compose_lessons(*, cells: list[tuple[str, int]], count: int, seed: int, take
 
 def _next_lesson(bank: CategoryBank, cell: tuple[str, int], queue: list, usage: dict, seed: int,
                  style: str | None, prereqs: list[tuple[str, int]], used_slugs: set[str],
-                 used_titles: set[str], used_hashes: set[str]) -> GeneratedLesson | None:
+                 used_titles: set[str], used_hashes: set[str], authored: frozenset[str]) -> GeneratedLesson | None:
     """Take the least-used remaining combination of the cell that yields a new, valid lesson."""
     category, d = cell
     while queue:
@@ -361,7 +414,9 @@ def _next_lesson(bank: CategoryBank, cell: tuple[str, int], queue: list, usage: 
         t, ex, w = queue.pop(min(range(len(queue)), key=cost))
         if _slug(category, t, ex, w, d) in used_slugs:
             continue
-        lesson = _build(bank, (t, ex, w), d, seed, style, prereqs)
+        lesson = _build(bank, (t, ex, w), d, seed, style, prereqs, authored)
+        if lesson is None:
+            continue
         spec = lesson.spec
         digest = spec.content_hash()
         if _norm_title(spec.title) in used_titles or digest in used_hashes:

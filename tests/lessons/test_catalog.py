@@ -359,9 +359,12 @@ def test_broken_categories_file_raises_instead_of_emptying_the_catalog(tmp_path)
 
 
 def test_catalog_problems_reports_missing_difficulties_and_too_few_styles(root):
+    def checks(answer: int) -> list[dict]:  # answers at two positions, so no position dominates
+        return [{"question": "Why?", "choices": ["Because", "No reason", "Not at all"], "answer": answer,
+                 "explanation": "Because it trains the eye."}]
     for d in (1, 2, 3, 4, 5):
-        add_lesson(root, f"drawing-d{d}", difficulty=d, style="visual" if d < 5 else "playful")
-    add_lesson(root, "colour-d1", category="colour", difficulty=1)
+        add_lesson(root, f"drawing-d{d}", difficulty=d, style="visual" if d < 5 else "playful", checks=checks(d % 2))
+    add_lesson(root, "colour-d1", category="colour", difficulty=1, checks=checks(0))
     load = load_catalog(root)
     assert load.errors == []
     assert catalog_problems(load) == [

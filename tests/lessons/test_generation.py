@@ -192,7 +192,7 @@ def test_parts_record_provenance_and_are_json_serialisable():
     assert set(lesson.parts) == {"technique", "exercise", "twists", "warmup", "deepen", "reflections", "checks"}
     assert lesson.spec.slug == f"composition-gen-{lesson.parts['technique']}-{lesson.parts['exercise']}-" \
                                f"{lesson.parts['twists'][0]}-3"
-    assert GENERATOR_VERSION == "1"
+    assert GENERATOR_VERSION == "2"
 
 
 def test_generated_lesson_round_trips_through_the_authored_file_format():
