@@ -90,7 +90,10 @@ class PreferencesForm(forms.Form):
     daily_goal_minutes = forms.IntegerField(label="Daily goal (minutes)", min_value=5, max_value=240)
     time_zone = forms.ChoiceField(label="Time zone", choices=_time_zone_choices,
                                   help_text="Streaks and activity charts count days in this time zone.")
-    report_emails = forms.BooleanField(label="E-mail me my weekly progress report", required=False)
+    weekly_progress_email = forms.BooleanField(
+        label="E-mail me my weekly progress summary", required=False,
+        help_text="Every Monday: the lessons you completed last week, your minutes, streak and daily goal, "
+                  "your overall progress and what to do next. Only your own progress; unsubscribe from any e-mail.")
 
 
 class PasswordChangeForm(forms.Form):

@@ -110,7 +110,9 @@ class UserPreferences(models.Model):
         default=20, validators=[MinValueValidator(5), MaxValueValidator(240)]
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
-    report_emails = models.BooleanField(default=False)
+    weekly_progress_email = models.BooleanField(
+        default=False, help_text="E-mail the learner a summary of their own progress every Monday."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

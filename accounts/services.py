@@ -225,7 +225,8 @@ def preferences_get(*, user: User) -> UserPreferences:
 def preferences_update(*, user: User, data: dict) -> UserPreferences:
     """Validate and store preferences; only known fields are written."""
     prefs = preferences_get(user=user)
-    allowed = {"theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone", "report_emails"}
+    allowed = {"theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone",
+               "weekly_progress_email"}
     for name, value in data.items():
         if name in allowed:
             setattr(prefs, name, value)

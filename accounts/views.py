@@ -139,7 +139,8 @@ def profile(request):
     elif request.method == "POST":
         messages.error(request, "That form was not recognised.")
         status = 400
-    context = {"profile_form": profile_form, "preferences_form": preferences_form}
+    context = {"profile_form": profile_form, "preferences_form": preferences_form,
+               "weekly_email": prefs.weekly_progress_email}
     return render(request, "accounts/profile.html", context, status=status)
 
 

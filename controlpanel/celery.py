@@ -68,4 +68,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=6, day_of_week=1),
         "options": {"expires": 3600.0},
     },
+    # Every Monday at 10:00: each opted-in learner's own progress e-mail for their last week that
+    # has ended in their time zone (by 10:00 UTC Sunday is over nearly everywhere); once per
+    # learner and week, so a duplicated or replayed run sends nothing more.
+    "progress-weekly-email": {
+        "task": "progress.weekly_email_send_due",
+        "schedule": crontab(minute=0, hour=10, day_of_week=1),
+        "options": {"expires": 6 * 3600.0},
+    },
 }

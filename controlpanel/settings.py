@@ -368,6 +368,10 @@ REPORT_DELIVERY_ATTEMPTS = env.int("REPORT_DELIVERY_ATTEMPTS", default=3)
 REPORT_DELIVERY_BACKOFF_SECONDS = env.float("REPORT_DELIVERY_BACKOFF_SECONDS", default=2.0)
 REPORT_WEBHOOK_TIMEOUT_SECONDS = env.float("REPORT_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 REPORT_EMAIL_STAFF = env.bool("REPORT_EMAIL_STAFF", default=True)
+# Further addresses (comma-separated) that receive the operator reports besides staff; learners never do.
+REPORT_EMAIL_TO = [address.strip() for address in env.list("REPORT_EMAIL_TO", default=[]) if address.strip()]
+# Absolute base of links in e-mails (weekly progress e-mail, unsubscribe), without a trailing slash.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # LOGGING: one JSON line per API call on "controlpanel.api"; never a token or password.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -100,3 +100,34 @@ class LearningStreak(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.current} (best {self.best})"
+
+
+class WeeklyProgressEmail(models.Model):
+    """One learner's weekly progress e-mail: exactly one row per learner and week.
+
+    The row is the claim: it is created (unique on user and week) and then moved from
+    ``pending`` to its outcome by a conditional update, so a duplicated or replayed beat run
+    sends one e-mail. ``week_start`` is the Monday of the ISO week the e-mail covers.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_progress_emails")
+    week_start = models.DateField(help_text="Monday of the week the e-mail covers.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week_start"], name="weeklyprogressemail_once_per_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · week of {self.week_start:%Y-%m-%d}: {self.status}"

@@ -13,3 +13,11 @@ def award_achievements_task(*, user_id: int) -> list[str]:
     if user is None:
         return []
     return [award.achievement.code for award in achievements_award(user=user)]
+
+
+@shared_task(name="progress.weekly_email_send_due")
+def weekly_email_send_due_task() -> int:
+    """Each opted-in learner's e-mail for their last finished week; idempotent (once per learner and week)."""
+    from progress.weekly_email import weekly_email_send_due
+
+    return weekly_email_send_due()

@@ -217,8 +217,34 @@ def turbo_status(*, now: datetime | None = None) -> dict:
     }
 
 
+# A query is shown to staff (reports, staff pages, the metrics API) only when at least this
+# many distinct people typed it in the period, so a list of top queries never tells what one
+# learner searched for. Queries are grouped the way the search reads them (text.normalized:
+# their words, lower-cased), and only the group and its counts are shown, never who typed it.
+K_ANONYMITY = 3
+TOP_QUERIES = 10
+
+
+def _top_queries(searches: QuerySet, *, limit: int = TOP_QUERIES) -> list[dict]:
+    """The most searched normalised queries typed by at least K_ANONYMITY distinct users."""
+    counts: dict[str, int] = {}
+    people: dict[str, set[int]] = {}
+    rows = searches.values_list("query", "user_id").annotate(n=Count("id")).order_by()
+    for query, user_id, n in rows:
+        key = text.normalized(query) or query.strip().lower()
+        counts[key] = counts.get(key, 0) + n
+        people.setdefault(key, set()).add(user_id)
+    shown = [key for key, who in people.items() if len(who) >= K_ANONYMITY]
+    shown.sort(key=lambda key: (-counts[key], key))
+    return [{"query": key, "searches": counts[key], "learners": len(people[key])} for key in shown[:limit]]
+
+
 def report_search_stats(*, start: datetime, end: datetime) -> dict:
-    """Search figures for a report period ``[start, end)``: volume, zero results, turbo share, timings."""
+    """Search figures for a report period ``[start, end)``: volume, zero results, turbo share, timings.
+
+    ``top_queries`` is aggregated and k-anonymous (see K_ANONYMITY): counts per normalised
+    query, only for queries at least K_ANONYMITY distinct users typed.
+    """
     searches = SearchHistory.objects.filter(created_at__gte=start, created_at__lt=end)
     totals = searches.aggregate(
         searches=Count("id"), users=Count("user", distinct=True),
@@ -226,7 +252,6 @@ def report_search_stats(*, start: datetime, end: datetime) -> dict:
         hits=Count("id", filter=Q(cached=True)),
     )
     n = totals["searches"]
-    top = list(searches.values("query").annotate(n=Count("id")).order_by("-n", "query")[:10])
     return {
         "searches": n,
         "users": totals["users"],
@@ -235,5 +260,5 @@ def report_search_stats(*, start: datetime, end: datetime) -> dict:
         "cache_hit_rate": round(totals["hits"] / n, 3) if n else None,
         **_timing(searches),
         "saved_searches_created": SavedSearch.objects.filter(created_at__gte=start, created_at__lt=end).count(),
-        "top_queries": [{"query": row["query"], "searches": row["n"]} for row in top],
+        "top_queries": _top_queries(searches),
     }

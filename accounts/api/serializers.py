@@ -77,7 +77,8 @@ class SessionsRevokedOutputSerializer(serializers.Serializer):
 class PreferencesSerializer(serializers.ModelSerializer):
     class Meta:
         model = UserPreferences
-        fields = ["theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone", "report_emails"]
+        fields = ["theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone",
+                  "weekly_progress_email"]
 
     def validate_time_zone(self, value):
         from accounts.models import _TIME_ZONES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.safestring import mark_safe
 
 from controlpanel.charts import Chart, ChartTable
@@ -65,16 +65,21 @@ def report_counts() -> dict[str, int]:
 
 
 def report_recipients() -> list[str]:
-    """Active staff (when enabled) and users who opted in, by e-mail address, each once."""
+    """Who receives the operator reports, by e-mail address, each once (case-insensitive).
+
+    Active staff (when REPORT_EMAIL_STAFF) and the addresses in REPORT_EMAIL_TO, nobody else:
+    a report covers every learner's activity, so no learner preference adds a recipient
+    (learners get their own weekly progress e-mail, ``progress.weekly_email``).
+    """
     from accounts.models import User
 
-    wanted = Q(preferences__report_emails=True)
+    candidates: list[str] = []
     if settings.REPORT_EMAIL_STAFF:
-        wanted |= Q(is_staff=True)
-    emails = (User.objects.filter(wanted, is_active=True).exclude(email="")
-              .values_list("email", flat=True).order_by("email"))
+        candidates += (User.objects.filter(is_staff=True, is_active=True).exclude(email="")
+                       .values_list("email", flat=True).order_by("email"))
+    candidates += settings.REPORT_EMAIL_TO
     seen, out = set(), []
-    for email in emails:
+    for email in candidates:
         key = email.strip().lower()
         if key and key not in seen:
             seen.add(key)

@@ -7,7 +7,7 @@ from accounts.models import UserPreferences
 pytestmark = pytest.mark.django_db
 
 DEFAULTS = {"theme": "system", "turbo_default": True, "preferred_style": "", "daily_goal_minutes": 20,
-            "time_zone": "UTC", "report_emails": False}
+            "time_zone": "UTC", "weekly_progress_email": False}
 
 
 def test_preferences_start_from_the_defaults(auth_client):
@@ -23,7 +23,7 @@ def test_a_user_without_a_preferences_row_gets_the_defaults(auth_client, user):
 
 def test_put_stores_every_preference(auth_client, user):
     wanted = {"theme": "dark", "turbo_default": False, "preferred_style": "musical", "daily_goal_minutes": 45,
-              "time_zone": "Europe/Lisbon", "report_emails": True}
+              "time_zone": "Europe/Lisbon", "weekly_progress_email": True}
     response = auth_client.put("/api/v1/config/user/", wanted, format="json")
     assert response.status_code == 200
     assert response.json() == wanted
@@ -43,7 +43,7 @@ def test_put_with_some_fields_keeps_the_others(auth_client):
     ("daily_goal_minutes", 1), ("daily_goal_minutes", 241), ("daily_goal_minutes", -5),
     ("daily_goal_minutes", "lots"), ("daily_goal_minutes", 10**12),
     ("theme", "neon"), ("theme", None), ("preferred_style", "interpretive-dance"),
-    ("report_emails", "sometimes"), ("turbo_default", [True]),
+    ("weekly_progress_email", "sometimes"), ("turbo_default", [True]),
 ])
 def test_an_invalid_value_is_a_field_error_and_changes_nothing(auth_client, user, field, value):
     response = auth_client.put("/api/v1/config/user/", {field: value, "theme": "dark"} if field != "theme"

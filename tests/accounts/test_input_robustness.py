@@ -25,7 +25,7 @@ JSON_VALUES = st.recursive(
     max_leaves=8,
 )
 FIELDS = ["username", "email", "password", "refresh", "current_password", "new_password", "first_name", "theme",
-          "time_zone", "daily_goal_minutes", "report_emails", "turbo_default", "preferred_style"]
+          "time_zone", "daily_goal_minutes", "weekly_progress_email", "turbo_default", "preferred_style"]
 BODIES = st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES | ANY_TEXT, max_size=5) | JSON_VALUES
 FUZZ = hypothesis_settings(max_examples=60, deadline=None, derandomize=True,
                            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -132,22 +132,24 @@ def test_profile_shows_account_details_and_preferences(page_client, user):
     assert response.status_code == 200
     assert user.username in html and f'value="{user.email}"' in html
     for label in ("Theme", "Use turbo search by default", "Preferred lesson style", "Daily goal (minutes)", "Time zone",
-                  "E-mail me my weekly progress report"):
+                  "E-mail me my weekly progress summary"):
         assert f">{label}</label>" in html
+    assert "You don't receive the weekly progress e-mail." in html
     assert_clean_html(html)
 
 
 def test_saving_preferences_applies_the_theme_to_every_page(page_client, user):
     response = page_client.post("/account/", {
         "action": "preferences", "prefs-theme": "dark", "prefs-preferred_style": "musical",
-        "prefs-daily_goal_minutes": "45", "prefs-time_zone": "Europe/Berlin", "prefs-report_emails": "on",
+        "prefs-daily_goal_minutes": "45", "prefs-time_zone": "Europe/Berlin", "prefs-weekly_progress_email": "on",
     }, follow=True)
     assert "Your preferences are saved." in response.content.decode()
+    assert f"You receive a weekly progress e-mail at <strong>{user.email}</strong>" in response.content.decode()
     assert '<html lang="en" data-theme="dark">' in page_client.get("/home/").content.decode()
     user.preferences.refresh_from_db()
     prefs = user.preferences
     assert (prefs.theme, prefs.preferred_style, prefs.daily_goal_minutes, prefs.time_zone) == ("dark", "musical", 45, "Europe/Berlin")
-    assert prefs.report_emails is True and prefs.turbo_default is False
+    assert prefs.weekly_progress_email is True and prefs.turbo_default is False
 
 
 def test_preferences_out_of_range_show_field_errors(page_client, user):

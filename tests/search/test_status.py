@@ -47,7 +47,7 @@ def test_report_search_stats_covers_the_period(db, catalog, user, other_user):
     assert stats["turbo_share"] == round(2 / 3, 3)
     assert stats["cache_hit_rate"] == round(1 / 3, 3)
     assert stats["saved_searches_created"] == 1
-    assert stats["top_queries"][0] == {"query": "colour", "searches": 2}
+    assert stats["top_queries"] == []  # typed by one person only: never listed (K_ANONYMITY)
     assert stats["turbo_p50_ms"] is not None and stats["plain_p50_ms"] is not None
 
 

@@ -192,18 +192,19 @@ def test_command_refuses_an_unfinished_period():
 # --- delivery ----------------------------------------------------------------------------
 
 @pytest.fixture
-def recipients():
+def recipients(settings):
+    settings.REPORT_EMAIL_TO = ["ops@example.com"]
     staff = UserFactory(is_staff=True, email="Boss@example.com")
     UserFactory(is_staff=True, is_active=False, email="gone@example.com")
-    fan = UserFactory(email="fan@example.com")
-    UserPreferences.objects.filter(user=fan).update(report_emails=True)
+    learner = UserFactory(email="learner@example.com")
+    UserPreferences.objects.filter(user=learner).update(weekly_progress_email=True)
     UserFactory(email="quiet@example.com")
-    return staff, fan
+    return staff, learner
 
 
-def test_email_goes_to_staff_and_opted_in_users_as_text_and_html(recipients):
+def test_email_goes_to_staff_and_configured_addresses_as_text_and_html_never_to_learners(recipients):
     report = services.report_generate(kind="daily", day=DAY, send=True).report
-    assert sorted(m.to[0] for m in mail.outbox) == ["Boss@example.com", "fan@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["Boss@example.com", "ops@example.com"]
     message = mail.outbox[0]
     assert message.subject == "[Control Panel] Daily report — Tuesday 10 March 2026"
     assert "This period against the previous one" in message.body
@@ -329,19 +330,20 @@ def _search(user, query: str, at: datetime, *, results: int, turbo: bool, took_m
 
 
 def test_report_search_section_comes_from_the_search_selector():
-    user = UserFactory()
+    user, second, third = UserFactory(), UserFactory(), UserFactory()
     _search(user, "colour", utc(2026, 3, 9, 9, 0), results=4, turbo=True, took_ms=2.0)
     _search(user, "colour", utc(2026, 3, 10, 9, 0), results=4, turbo=True, took_ms=2.0)
     _search(user, "rhythm", utc(2026, 3, 10, 9, 5), results=0, turbo=True, took_ms=1.0)
-    _search(user, "rhythm", utc(2026, 3, 10, 9, 6), results=0, turbo=False, took_ms=30.0)
+    _search(second, "rhythm", utc(2026, 3, 10, 9, 6), results=0, turbo=False, took_ms=30.0)
+    _search(third, "Rhythm", utc(2026, 3, 10, 9, 7), results=0, turbo=True, took_ms=1.0)
     report = services.report_generate(kind="daily", day=DAY).report
     search = report.data["search"]
-    assert (search["searches"], search["zero_result_rate"], search["turbo_share"]) == (3, 0.667, 0.667)
+    assert (search["searches"], search["zero_result_rate"], search["turbo_share"]) == (4, 0.75, 0.75)
     rows = {row["key"]: row for row in report.data["comparison"]}
-    assert (rows["search.searches"]["current"], rows["search.searches"]["previous"]) == (3, 1)
+    assert (rows["search.searches"]["current"], rows["search.searches"]["previous"]) == (4, 1)
     assert rows["search.zero_result_rate"]["verdict"] == "worse"
     chart = next(c for c in report.charts if c["key"] == "search")
-    assert ["rhythm", "2"] in chart["table"]["rows"]
+    assert [row[:2] for row in chart["table"]["rows"]] == [["rhythm", "3"]]  # "colour": one learner, not shown
     assert "turbo" in report.data and "index_documents" in report.data["turbo"]
 
 
