@@ -11,7 +11,9 @@ Promises:
   is the highest difficulty completed there with a passing check score (a failed check score
   counts one step lower; a category not started yet is level 1);
 - balanced: lagging categories score higher and every pick lowers the next pick from the same
-  category, so the list spreads over categories;
+  category, so the list spreads over categories; a category's share is its progress bar's
+  figure (completions of published lessons out of its published lessons), so "your lowest
+  category" names the category whose bar is lowest and never a complete one;
 - deterministic: ties break on category order, difficulty, title and slug;
 - every item carries a score and the human-readable reasons that produced it.
 """
@@ -76,6 +78,7 @@ class Record:
     status: str
     score: float | None
     completed_at: datetime | None
+    published: bool = True
 
 
 @dataclass
@@ -115,7 +118,8 @@ def rank(*, categories: list[CategoryInfo], lessons: list[Candidate], records: l
     state = {r.lesson_id: r for r in records}
     completed = {r.lesson_id for r in records if r.status == LessonProgress.Status.COMPLETED}
     levels = category_levels(records, categories)
-    done_in = Counter(r.category_id for r in records if r.status == LessonProgress.Status.COMPLETED)
+    # A category's share counts what its progress bar counts: completions of published lessons.
+    done_in = Counter(r.category_id for r in records if r.status == LessonProgress.Status.COMPLETED and r.published)
     shares = {c.id: (done_in[c.id] / c.published if c.published else 1.0) for c in categories}
     open_shares = [shares[c.id] for c in categories if c.published]
     top_share = max(open_shares, default=0.0)
@@ -204,10 +208,10 @@ def lesson_recommendations(user, limit: int = 5) -> list[Recommendation]:
     ]
     records = [
         Record(lesson_id=row[0], category_id=row[1], difficulty=row[2], style=row[3], title=row[4], status=row[5],
-               score=row[6], completed_at=row[7])
+               score=row[6], completed_at=row[7], published=row[8])
         for row in LessonProgress.objects.filter(user=user).values_list(
             "lesson_id", "lesson__category_id", "lesson__difficulty", "lesson__style", "lesson__title", "status",
-            "score", "completed_at")
+            "score", "completed_at", "lesson__is_published")
     ]
     levels = category_levels(records, categories)
     completed = [r.lesson_id for r in records if r.status == LessonProgress.Status.COMPLETED]

@@ -33,11 +33,13 @@ class LessonFilters:
 
 
 def _with_user_status(qs: QuerySet[Lesson], user) -> QuerySet[Lesson]:
-    """Annotate ``user_status`` (not_started when no row) and ``user_score`` by one LEFT JOIN."""
+    """Annotate ``user_status`` (not_started when no row), ``user_score`` (score of record) and
+    ``user_best_score`` by one LEFT JOIN; ``user_mastery`` follows from them (``mastery_of``)."""
     return qs.annotate(
         mine=FilteredRelation("progress_records", condition=Q(progress_records__user=user)),
         user_status=Coalesce(F("mine__status"), Value(LessonProgress.Status.NOT_STARTED)),
         user_score=F("mine__score"),
+        user_best_score=F("mine__best_score"),
     )
 
 
@@ -79,6 +81,16 @@ class LessonLink:
 
 
 @dataclass(frozen=True)
+class CheckAttempt:
+    first_answer: int
+    first_correct: bool
+    last_answer: int | None
+    last_correct: bool | None
+    correct_answer: int
+    explanation: str
+
+
+@dataclass(frozen=True)
 class LessonDetail:
     """A lesson as a learner sees it: sanitized HTML, checks without answers, neighbours, state."""
 
@@ -96,6 +108,24 @@ class LessonDetail:
     @property
     def prerequisites_met(self) -> bool:
         return all(p.completed for p in self.prerequisites)
+
+    @property
+    def mastery(self) -> str:
+        return self.record.mastery if self.record else LessonProgress.Mastery.NOT_STARTED
+
+    def attempt(self, check: LessonCheck) -> CheckAttempt | None:
+        """What the learner answered to ``check``, or None when they have not attempted it yet.
+
+        Only an attempted check reveals its right answer and explanation.
+        """
+        first = (self.record.first_answers if self.record else {}).get(str(check.order))
+        if first is None:
+            return None
+        last_answers = self.record.last_answers or []
+        last = last_answers[check.order] if check.order < len(last_answers) else None
+        return CheckAttempt(first_answer=first, first_correct=first == check.answer, last_answer=last,
+                            last_correct=None if last is None else last == check.answer,
+                            correct_answer=check.answer, explanation=check.explanation)
 
 
 def _neighbour(lesson: Lesson, *, before: bool) -> LessonLink | None:
@@ -141,11 +171,10 @@ def continue_lessons(user, limit: int = 5) -> QuerySet[LessonProgress]:
     )
 
 
-def completed_lessons(user) -> QuerySet[LessonProgress]:
-    """The learner's completed lessons, newest first."""
-    return (
-        LessonProgress.objects.filter(user=user, status=LessonProgress.Status.COMPLETED)
-        .select_related("lesson", "lesson__category")
-        .defer("lesson__body_markdown", "lesson__body_html", "lesson__generator_parts")
-        .order_by("-completed_at", "-id")
-    )
+def category_completion(user, category: Category) -> tuple[int, int]:
+    """(counted completions, published lessons) of one category for the lesson page's sidebar.
+
+    The same count as the progress app's category figures (``LessonProgress.objects.counted``).
+    """
+    done = LessonProgress.objects.counted().filter(user=user, lesson__category=category).count()
+    return done, Lesson.objects.published().filter(category=category).count()

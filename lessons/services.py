@@ -1,8 +1,8 @@
-"""Writes of the lessons app: learner progress on lessons, catalog sync, generation, publishing.
+"""Writes of the lessons app: catalog sync, generation, publishing.
 
 Every service that creates, updates, publishes, unpublishes or deletes lessons sends
-``lessons_changed`` inside its transaction (see lessons/signals.py); a first completion sends
-``lesson_completed`` so the progress app records the category step in the same transaction.
+``lessons_changed`` inside its transaction (see lessons/signals.py). A learner's work on a
+lesson (start, checks, completion) is the progress app's use case (progress.services).
 """
 
 from __future__ import annotations
@@ -15,21 +15,18 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from controlpanel.api.exceptions import ApplicationError
 from lessons.catalog import CatalogError, LessonSpec, load_catalog, render_lesson_html
 from lessons.generation import GENERATOR_VERSION, GeneratedLesson, compose_lessons, load_bank
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
-from lessons.signals import lesson_completed, lessons_changed
+from lessons.signals import lessons_changed
 
 logger = logging.getLogger(__name__)
 
 CATALOG_ROOT = Path(__file__).resolve().parent / "catalog"
-# Time spent on a lesson is measured from its start, but an open tab left overnight is not
-# practice: it is capped at this many times the lesson's announced minutes.
-TIME_SPENT_CAP_FACTOR = 3
 # "Where learners stall": a learner stalls on a cell when a lesson there stays in progress this
 # long, or is completed with a check score below STALL_SCORE.
 STALL_AFTER = timedelta(days=7)
@@ -38,146 +35,9 @@ STALLED_LEARNERS_THRESHOLD = 3
 WEEKLY_GENERATION_COUNT = 5
 
 
-class InvalidAnswers(ApplicationError):
-    code = "invalid_answers"
-    message = "The answers do not match the lesson's checks."
-
-
 class GenerationError(ApplicationError):
     code = "generation_failed"
     message = "Lessons could not be generated with these arguments."
-
-
-# --- learner progress on one lesson ----------------------------------------------------------
-
-@dataclass(frozen=True)
-class CheckResult:
-    order: int
-    question: str
-    choices: list[str]
-    your_answer: int | None
-    correct_answer: int
-    is_correct: bool | None
-    explanation: str
-
-
-@dataclass(frozen=True)
-class LessonCompletion:
-    """What a learner gets back after completing a lesson (or retrying its checks)."""
-
-    lesson: Lesson
-    record: LessonProgress
-    newly_completed: bool
-    score: float | None  # this submission's share of right answers; None without answers
-    results: list[CheckResult]
-
-    @property
-    def best_score(self) -> float | None:
-        return self.record.score
-
-
-def _locked_record(*, user, lesson: Lesson) -> LessonProgress:
-    """The learner's row for ``lesson``, locked until the transaction ends (created if missing).
-
-    On PostgreSQL a concurrent creator makes get_or_create fall back to a locking read that
-    waits for the other transaction and then sees its committed row; on SQLite IMMEDIATE
-    transactions serialize writers outright.
-    """
-    record, _ = LessonProgress.objects.select_for_update().get_or_create(user=user, lesson=lesson)
-    return record
-
-
-@transaction.atomic
-def lesson_start(*, user, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
-    """Mark ``lesson`` in progress for ``user``; starting again, or after completion, changes nothing."""
-    record = _locked_record(user=user, lesson=lesson)
-    if record.status == LessonProgress.Status.NOT_STARTED:
-        now = at or timezone.now()
-        LessonProgress.objects.filter(pk=record.pk).update(status=LessonProgress.Status.IN_PROGRESS, started_at=now,
-                                                           updated_at=now)
-        record.status, record.started_at, record.updated_at = LessonProgress.Status.IN_PROGRESS, now, now
-    return record
-
-
-def _check_answers(checks: list[LessonCheck], answers: list[int] | None) -> None:
-    if answers is None:
-        return
-    if len(answers) != len(checks):
-        raise InvalidAnswers(
-            f"This lesson has {len(checks)} check(s); send one answer per check, in order.",
-            details={"answers": [f"Expected {len(checks)} answer(s), got {len(answers)}."]},
-        )
-    problems = {
-        str(i): f"Choose 0-{len(check.choices) - 1}."
-        for i, (check, answer) in enumerate(zip(checks, answers, strict=True))
-        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(check.choices)
-    }
-    if problems:
-        raise InvalidAnswers("Some answers are not a choice of their check.", details={"answers": problems})
-
-
-def lesson_score(*, checks: list[LessonCheck], answers: list[int] | None) -> float | None:
-    """Share of checks answered right (0..1), or None when no answers were given."""
-    if answers is None or not checks:
-        return None
-    right = sum(1 for check, answer in zip(checks, answers, strict=True) if check.answer == answer)
-    return round(right / len(checks), 4)
-
-
-def _time_spent(*, lesson: Lesson, started_at: datetime | None, now: datetime) -> int:
-    announced = lesson.minutes * 60
-    if started_at is None or started_at > now:
-        return announced
-    return int(min((now - started_at).total_seconds(), announced * TIME_SPENT_CAP_FACTOR))
-
-
-@transaction.atomic
-def lesson_complete(*, user, lesson: Lesson, answers: list[int] | None = None,
-                    at: datetime | None = None) -> LessonCompletion:
-    """Complete ``lesson`` for ``user``, scoring ``answers`` (one choice index per check, in order).
-
-    The first completion counts once, whatever the retries or races: the row is locked, the
-    status flips once and ``lesson_completed`` (category progress + history event) fires once,
-    all in this transaction. Completing again with answers is a retry of the checks: it counts an
-    attempt and keeps the best score, but never touches category progress or history. Completing
-    again without answers changes nothing. ``at`` backdates the write (demo seed only).
-    """
-    checks = list(lesson.checks.all())
-    _check_answers(checks, answers)
-    score = lesson_score(checks=checks, answers=answers)
-    now = at or timezone.now()
-    record = _locked_record(user=user, lesson=lesson)
-    newly_completed = record.status != LessonProgress.Status.COMPLETED
-    if newly_completed or answers is not None:
-        changes: dict = {"updated_at": now}
-        if newly_completed:
-            changes.update(
-                status=LessonProgress.Status.COMPLETED,
-                started_at=record.started_at or now,
-                completed_at=now,
-                time_spent_seconds=_time_spent(lesson=lesson, started_at=record.started_at, now=now),
-                score=score,
-            )
-        elif score is not None and (record.score is None or score > record.score):
-            changes["score"] = score
-        LessonProgress.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, **changes)
-        record.refresh_from_db()
-        lesson_completed.send(sender=Lesson, user=user, lesson=lesson, record=record, at=at,
-                              first_completion=newly_completed)
-    results = [
-        CheckResult(
-            order=check.order,
-            question=check.question,
-            choices=list(check.choices),
-            your_answer=None if answers is None else answers[i],
-            correct_answer=check.answer,
-            is_correct=None if answers is None else answers[i] == check.answer,
-            explanation=check.explanation,
-        )
-        for i, check in enumerate(checks)
-    ]
-    return LessonCompletion(lesson=lesson, record=record, newly_completed=newly_completed, score=score,
-                            results=results)
 
 
 # --- writing lessons from specs ----------------------------------------------------------------

@@ -20,7 +20,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(UserProgress)
 class UserProgressAdmin(ReadOnlyAdmin):
-    list_display = ["user", "category", "progress", "total_lessons", "percent", "last_updated"]
+    """Self-paced markers; counted progress is the learner's completed lessons (LessonProgress)."""
+
+    list_display = ["user", "category", "marked", "last_updated"]
     list_filter = ["category"]
     search_fields = ["user__username"]
     list_select_related = ["user", "category"]

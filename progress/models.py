@@ -6,35 +6,40 @@ from lessons.models import Category, Lesson
 
 
 class UserProgress(models.Model):
-    """How far a learner is in one category (the seed's ``user_progress``)."""
+    """A learner's own self-paced marker in one category (the seed's ``user_progress``).
+
+    Category progress itself is never stored: "N of M lessons" is always counted from the
+    learner's lesson completions (``LessonProgress.objects.counted()``). What a learner sets
+    through ``PUT progress/{category}/`` is kept here as ``marked`` ("I have done this many
+    outside the product") and shown beside the counted figure, never instead of it.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="category_progress")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="user_progress")
-    progress = models.PositiveIntegerField(default=0)
-    total_lessons = models.PositiveIntegerField(default=0)
-    last_updated = models.DateTimeField(auto_now=True)
+    marked = models.PositiveIntegerField(null=True, blank=True,
+                                         help_text="Lessons the learner says they have done (self-paced); null: none.")
+    last_updated = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "category"], name="userprogress_unique_user_category"),
-            models.CheckConstraint(condition=Q(progress__lte=F("total_lessons")), name="userprogress_progress_le_total"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} · {self.category_id}: {self.progress}/{self.total_lessons}"
-
-    @property
-    def percent(self) -> float:
-        return round(100 * self.progress / self.total_lessons, 1) if self.total_lessons else 0.0
+        return f"{self.user_id} · {self.category_id}: marked {self.marked}"
 
 
 class ProgressEvent(models.Model):
-    """One change of a learner's category progress; the history charts are drawn from these."""
+    """One step of a learner's history in a category.
+
+    ``lesson``: a first completion; ``previous``/``new`` are the category's counted completions
+    just before and after it. ``manual``: the learner changed their self-paced marker;
+    ``previous``/``new`` are the marker's values (0 for none).
+    """
 
     class Source(models.TextChoices):
         LESSON = "lesson", "Lesson completed"
-        MANUAL = "manual", "Set by the learner"
-        SYSTEM = "system", "System"
+        MANUAL = "manual", "Self-paced marker set by the learner"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="progress_events")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="progress_events")

@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db import connections, router
 from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import UserPreferences
-from controlpanel.sql import Converters, column, convert_row, converters_for
-from lessons.models import Category, Lesson, LessonProgress
+from lessons.models import Category, Lesson, LessonProgress, mastery_of
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
 UTC = ZoneInfo("UTC")
@@ -48,12 +46,19 @@ def published_totals() -> dict[int, int]:
 
 @dataclass(frozen=True)
 class CategoryProgress:
+    """A learner's progress in one category: completed lessons (counted) of its published lessons.
+
+    ``progress`` is always counted from completions; ``marked`` is the learner's self-paced
+    marker (None when never set), shown beside it and never added to it.
+    """
+
     slug: str
     name: str
     order: int
     progress: int
     total_lessons: int
     last_updated: datetime | None
+    marked: int | None = None
 
     @property
     def percent(self) -> float:
@@ -64,64 +69,39 @@ class CategoryProgress:
         return self.total_lessons > 0 and self.progress >= self.total_lessons
 
 
-@lru_cache(maxsize=4)
-def _category_progress_statement(alias: str) -> tuple[str, Converters]:
-    """Every category in catalog order with this learner's row, if any, in one statement.
+def counted_in_category(*, user, category_id: int) -> int:
+    """The learner's counted completions in one category (the figure every view shows)."""
+    return LessonProgress.objects.counted().filter(user=user, lesson__category_id=category_id).count()
 
-    The published-lesson count is only computed (from the ``lesson_cat_pub_diff`` index) for a
-    category the learner has no row in yet: a row carries its own total, kept in step with the
-    catalog by ``progress.receivers``. Compiled once per database (``controlpanel.sql``).
-    """
-    connection = connections[alias]
-    qn = connection.ops.quote_name
 
-    def c(name: str) -> str:
-        return column(connection, Category, name)
-
-    def p(name: str) -> str:
-        return column(connection, UserProgress, name)
-
-    def lesson(name: str) -> str:
-        return column(connection, Lesson, name)
-
-    sql = (
-        f"SELECT c.{c('slug')}, c.{c('name')}, c.{c('order')}, p.{p('progress')}, p.{p('total_lessons')},"
-        f" p.{p('last_updated')},"
-        f" CASE WHEN p.{p('id')} IS NULL THEN (SELECT COUNT(*) FROM {qn(Lesson._meta.db_table)} l"
-        f" WHERE l.{lesson('category')} = c.{c('id')} AND l.{lesson('is_published')} = %s) END"
-        f" FROM {qn(Category._meta.db_table)} c LEFT OUTER JOIN {qn(UserProgress._meta.db_table)} p"
-        f" ON p.{p('category')} = c.{c('id')} AND p.{p('user')} = %s"
-        f" ORDER BY c.{c('order')}, c.{c('name')}"
-    )
-    return sql, converters_for(connection, UserProgress, ["last_updated"])
+def _category_rows(user, categories: QuerySet[Category]) -> list[CategoryProgress]:
+    mine = LessonProgress.objects.counted().filter(user=user, lesson__category=OuterRef("pk")).order_by()
+    published = Lesson.objects.published().filter(category=OuterRef("pk")).order_by()
+    marker = UserProgress.objects.filter(user=user, category=OuterRef("pk"))
+    rows = categories.annotate(
+        total=Coalesce(Subquery(published.values("category").annotate(n=Count("pk")).values("n")), 0),
+        done=Coalesce(Subquery(mine.values("lesson__category").annotate(n=Count("pk")).values("n")), 0),
+        done_at=Subquery(mine.values("lesson__category").annotate(last=Max("completed_at")).values("last")),
+        marked=Subquery(marker.values("marked")[:1]),
+        marked_at=Subquery(marker.values("last_updated")[:1]),
+    ).order_by("order", "name").values_list("slug", "name", "order", "total", "done", "done_at", "marked", "marked_at")
+    return [
+        CategoryProgress(
+            slug=slug, name=name, order=order, progress=done, total_lessons=total,
+            last_updated=max((t for t in (done_at, marked_at) if t is not None), default=None),
+            marked=None if marked is None else min(marked, total),
+        )
+        for slug, name, order, total, done, done_at, marked, marked_at in rows
+    ]
 
 
 def category_progress_list(user) -> list[CategoryProgress]:
     """One row per category, in catalog order, untouched categories at zero; one query."""
-    alias = router.db_for_read(UserProgress)
-    connection = connections[alias]
-    sql, converters = _category_progress_statement(alias)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [True, user.pk])
-        rows = cursor.fetchall()
-    result = []
-    for slug, name, order, progress, total, last_updated, published in rows:
-        touched = total is not None
-        result.append(CategoryProgress(
-            slug=slug, name=name, order=order,
-            progress=progress if touched else 0,
-            total_lessons=total if touched else published,
-            last_updated=convert_row(connection, [last_updated], converters)[0] if touched else None,
-        ))
-    return result
+    return _category_rows(user, Category.objects.all())
 
 
 def category_progress_get(user, category: Category) -> CategoryProgress:
-    row = UserProgress.objects.filter(user=user, category=category).values("progress", "total_lessons", "last_updated").first()
-    total = row["total_lessons"] if row else Lesson.objects.published().filter(category=category).count()
-    return CategoryProgress(slug=category.slug, name=category.name, order=category.order,
-                            progress=row["progress"] if row else 0, total_lessons=total,
-                            last_updated=row["last_updated"] if row else None)
+    return _category_rows(user, Category.objects.filter(pk=category.pk))[0]
 
 
 def category_by_slug(slug: str) -> Category | None:
@@ -207,6 +187,23 @@ class WeekFigures:
 
 
 @dataclass(frozen=True)
+class DailyGoal:
+    """Today's practice against the learner's daily goal (minutes of completed lessons, local day)."""
+
+    goal_minutes: int
+    today_minutes: int
+    lessons_today: int
+
+    @property
+    def met(self) -> bool:
+        return self.today_minutes >= self.goal_minutes
+
+    @property
+    def percent(self) -> float:
+        return min(100.0, round(100 * self.today_minutes / self.goal_minutes, 1)) if self.goal_minutes else 100.0
+
+
+@dataclass(frozen=True)
 class ProgressSummary:
     overall_percent: float
     lessons_completed: int
@@ -221,6 +218,7 @@ class ProgressSummary:
     last_activity: datetime | None
     this_week: WeekFigures
     last_week: WeekFigures
+    daily_goal: DailyGoal
 
     @property
     def badges_earned(self) -> list[Badge]:
@@ -269,23 +267,37 @@ def learner_last_activity(user) -> datetime | None:
     return max((t for t in (event, lesson) if t is not None), default=None)
 
 
+DEFAULT_DAILY_GOAL_MINUTES = UserPreferences._meta.get_field("daily_goal_minutes").default
+
+
+def daily_goal_minutes(user) -> int:
+    try:
+        return user.preferences.daily_goal_minutes
+    except UserPreferences.DoesNotExist:
+        return DEFAULT_DAILY_GOAL_MINUTES
+
+
 def progress_summary(user) -> ProgressSummary:
-    """Everything the summary card and ``progress/summary/`` show; a fixed number of queries."""
+    """Everything the summary card and ``progress/summary/`` show; a fixed number of queries.
+
+    Every "N of M" figure is the sum of ``category_progress_list``: counted completions of
+    published lessons, the same numbers the category bars show.
+    """
     zone = user_time_zone(user)
     categories = category_progress_list(user)
-    done = LessonProgress.objects.filter(user=user, status=LessonProgress.Status.COMPLETED).aggregate(
-        n=Count("pk"), average=Avg("score")
-    )
+    average = LessonProgress.objects.counted().filter(user=user).aggregate(average=Avg("score"))["average"]
     total_progress = sum(c.progress for c in categories)
     total_lessons = sum(c.total_lessons for c in categories)
     current, best, active_today = streak_now(user, zone)
     today = timezone.now().astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
+    this_week = _week_figures(user, zone, monday, today)
+    today_figures = this_week if monday == today else _week_figures(user, zone, today, today)
     return ProgressSummary(
         overall_percent=round(100 * total_progress / total_lessons, 1) if total_lessons else 0.0,
-        lessons_completed=done["n"],
-        lessons_total=Lesson.objects.published().count(),
-        average_score=round(done["average"], 4) if done["average"] is not None else None,
+        lessons_completed=total_progress,
+        lessons_total=total_lessons,
+        average_score=round(average, 4) if average is not None else None,
         categories_complete=sum(1 for c in categories if c.is_complete),
         categories_total=len(categories),
         current_streak=current,
@@ -293,9 +305,74 @@ def progress_summary(user) -> ProgressSummary:
         active_today=active_today,
         badges=badge_list(user),
         last_activity=learner_last_activity(user),
-        this_week=_week_figures(user, zone, monday, today),
+        this_week=this_week,
         last_week=_week_figures(user, zone, monday - timedelta(days=7), monday - timedelta(days=1)),
+        daily_goal=DailyGoal(goal_minutes=daily_goal_minutes(user), today_minutes=today_figures.minutes,
+                             lessons_today=today_figures.lessons_completed),
     )
+
+
+# --- charts and per-lesson records -------------------------------------------------------------
+
+def category_series(user, categories: list[CategoryProgress], *, days: int) -> tuple[list[date], dict[str, list[int]]]:
+    """Each category's counted completions at the end of each of the last ``days`` local days.
+
+    Counted from the same rows as ``category_progress_list`` (completions of published
+    lessons, by ``completed_at``), so the last point of every series is the figure the bars
+    show and no series ever goes down. O(completed lessons), never O(history events).
+    """
+    zone = user_time_zone(user)
+    today = timezone.now().astimezone(zone).date()
+    day_list = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    first = day_list[0]
+    before: Counter = Counter()
+    per_day: dict[str, Counter] = defaultdict(Counter)
+    for slug, moment in LessonProgress.objects.counted().filter(user=user).values_list("lesson__category__slug",
+                                                                                        "completed_at"):
+        day = moment.astimezone(zone).date()
+        if day < first:
+            before[slug] += 1
+        else:
+            per_day[slug][min(day, today)] += 1
+    series = {}
+    for c in categories:
+        value, points = before[c.slug], []
+        for day in day_list:
+            value += per_day[c.slug][day]
+            points.append(value)
+        series[c.slug] = points
+    return day_list, series
+
+
+@dataclass(frozen=True)
+class LessonRecord:
+    """One lesson the learner has worked on, as the progress page lists it (Open edX's progress table)."""
+
+    slug: str
+    title: str
+    category_slug: str
+    category_name: str
+    status: str
+    mastery: str
+    score: float | None
+    best_score: float | None
+    attempts: int
+    completed_at: datetime | None
+
+
+def lesson_records(user) -> list[LessonRecord]:
+    """The learner's lessons (published ones, started or completed) with scores and mastery, catalog order."""
+    rows = (LessonProgress.objects.filter(user=user, lesson__is_published=True)
+            .exclude(status=LessonProgress.Status.NOT_STARTED)
+            .order_by("lesson__category__order", "lesson__difficulty", "lesson__title")
+            .values_list("lesson__slug", "lesson__title", "lesson__category__slug", "lesson__category__name",
+                         "status", "score", "best_score", "attempts", "completed_at"))
+    return [
+        LessonRecord(slug=slug, title=title, category_slug=cat_slug, category_name=cat_name, status=status,
+                     mastery=mastery_of(status=status, best_score=best), score=score, best_score=best,
+                     attempts=attempts, completed_at=completed_at)
+        for slug, title, cat_slug, cat_name, status, score, best, attempts, completed_at in rows
+    ]
 
 
 # --- reports ---------------------------------------------------------------------------------

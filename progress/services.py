@@ -1,26 +1,38 @@
-"""Writes of the progress app: category progress, its history, streaks and achievements.
+"""Writes of the progress app: the lesson-completion use case, self-paced markers, streaks, badges.
 
-Invariants kept here and nowhere else: ``0 <= progress <= total_lessons`` (also a database
-constraint), exactly one ``ProgressEvent`` per change of a learner's category progress (or per
-first completion of a lesson), written in the same transaction as the change.
+The completion use case lives here, in the app that may import both ``lessons`` (whose rows
+it writes) and the progress records it keeps: start a lesson, answer a check, complete it.
+
+One truth: category progress is never stored. "N of M lessons" is counted from completions
+(``LessonProgress.objects.counted()``), so nothing here can make two views disagree. What a
+learner sets by hand is a separate self-paced marker (``UserProgress.marked``).
+
+Invariants kept here and nowhere else: a lesson's first completion happens once, whatever the
+retries or races, with exactly one ``ProgressEvent`` in the same transaction; a completion
+needs an answer to every check; the score of record is never replaced by a retry.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.db.models.functions import Least
 from django.utils import timezone
 
+from accounts.models import User
 from controlpanel.api.exceptions import ApplicationError, NotFoundError
-from lessons.models import Category, Lesson, LessonProgress
+from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
-from progress.selectors import published_totals, user_time_zone
+from progress.selectors import counted_in_category, published_totals, user_time_zone
 
 logger = logging.getLogger(__name__)
+
+# Time spent on a lesson is measured from its start, but an open tab left overnight is not
+# practice: it is capped at this many times the lesson's announced minutes.
+TIME_SPENT_CAP_FACTOR = 3
 
 
 class CategoryNotFound(NotFoundError):
@@ -33,83 +45,273 @@ class ProgressOutOfRange(ApplicationError):
     message = "Progress must be between 0 and the category's number of lessons."
 
 
-def _locked_row(*, user, category: Category) -> UserProgress:
-    """The learner's row for ``category``, locked for this transaction (created at 0 if missing)."""
-    row, _ = UserProgress.objects.select_for_update().get_or_create(
-        user=user, category=category,
-        defaults={"total_lessons": published_totals().get(category.pk, 0)},
-    )
-    return row
+class InvalidAnswers(ApplicationError):
+    code = "invalid_answers"
+    message = "The answers do not match the lesson's checks."
+
+
+class CheckNotFound(NotFoundError):
+    code = "check_not_found"
+    message = "This lesson has no such check."
+
+
+# --- the lesson-completion use case ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check after the learner answered it: shown only for checks they have attempted."""
+
+    order: int
+    question: str
+    choices: list[str]
+    your_answer: int
+    correct_answer: int
+    is_correct: bool
+    first_answer: int
+    first_try_correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class LessonCompletion:
+    """What a learner gets back after completing a lesson (or retrying its checks)."""
+
+    lesson: Lesson
+    record: LessonProgress
+    newly_completed: bool
+    score: float | None  # this attempt's share of right answers
+    results: list[CheckResult]
+
+    @property
+    def score_of_record(self) -> float | None:
+        return self.record.score
+
+    @property
+    def best_score(self) -> float | None:
+        return self.record.best_score
+
+
+def _locked_record(*, user: User, lesson: Lesson) -> LessonProgress:
+    """The learner's row for ``lesson``, locked until the transaction ends (created if missing).
+
+    On PostgreSQL a concurrent creator makes get_or_create fall back to a locking read that
+    waits for the other transaction and then sees its committed row; on SQLite IMMEDIATE
+    transactions serialize writers outright.
+    """
+    record, _ = LessonProgress.objects.select_for_update().get_or_create(user=user, lesson=lesson)
+    return record
+
+
+def _mark_started(record: LessonProgress, now: datetime) -> None:
+    if record.status == LessonProgress.Status.NOT_STARTED:
+        LessonProgress.objects.filter(pk=record.pk).update(status=LessonProgress.Status.IN_PROGRESS, started_at=now,
+                                                           updated_at=now)
+        record.status, record.started_at, record.updated_at = LessonProgress.Status.IN_PROGRESS, now, now
 
 
 @transaction.atomic
-def progress_record_lesson(*, user, lesson: Lesson, at: datetime | None = None) -> ProgressEvent:
-    """Count one newly completed lesson: category progress +1 (never past its total), one event.
+def lesson_start(*, user: User, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
+    """Mark ``lesson`` in progress for ``user``; starting again, or after completion, changes nothing."""
+    record = _locked_record(user=user, lesson=lesson)
+    _mark_started(record, at or timezone.now())
+    return record
 
-    Called once per first completion, inside ``lesson_complete``'s transaction. When the
-    category is already full (e.g. set by hand), progress stays and the event still records the
-    completion, with ``previous == new``.
+
+def _valid_choice(check: LessonCheck, answer) -> bool:
+    return not isinstance(answer, bool) and isinstance(answer, int) and 0 <= answer < len(check.choices)
+
+
+def _check_answers(checks: list[LessonCheck], answers: list[int] | None) -> list[int]:
+    """The answers, one valid choice per check, or InvalidAnswers saying what is missing."""
+    if answers is None or len(answers) != len(checks):
+        got = "none" if answers is None else len(answers)
+        raise InvalidAnswers(
+            f"Answer every check to complete this lesson: it has {len(checks)} check(s).",
+            details={"answers": [f"Expected {len(checks)} answer(s), one per check in order; got {got}."]},
+        )
+    problems = {str(i): f"Choose 0-{len(check.choices) - 1}."
+                for i, (check, answer) in enumerate(zip(checks, answers, strict=True)) if not _valid_choice(check, answer)}
+    if problems:
+        raise InvalidAnswers("Some answers are not a choice of their check.", details={"answers": problems})
+    return list(answers)
+
+
+def share_right(*, checks: list[LessonCheck], answers: list[int]) -> float | None:
+    """Share of ``checks`` answered right by ``answers`` (0..1), None for a lesson without checks."""
+    if not checks:
+        return None
+    right = sum(1 for check, answer in zip(checks, answers, strict=True) if check.answer == answer)
+    return round(right / len(checks), 4)
+
+
+def _time_spent(*, lesson: Lesson, started_at: datetime | None, now: datetime) -> int:
+    announced = lesson.minutes * 60
+    if started_at is None or started_at > now:
+        return announced
+    return int(min((now - started_at).total_seconds(), announced * TIME_SPENT_CAP_FACTOR))
+
+
+@dataclass(frozen=True)
+class CheckFeedback:
+    """The answer to one instant check. ``first_try`` is False once the check had an answer before."""
+
+    order: int
+    choice: int
+    correct: bool
+    answer: int
+    answer_text: str
+    explanation: str
+    first_try: bool
+
+
+@transaction.atomic
+def lesson_check_answer(*, user: User, lesson: Lesson, order: int, choice: int,
+                        at: datetime | None = None) -> CheckFeedback:
+    """Check one answer before completing: an attempt like any other.
+
+    The first answer the learner ever gives to a check is kept as that check's first try (it
+    is what the score of record counts); the right answer is revealed, so later answers to
+    the same check no longer count as a first try. Starts the lesson if it was not started.
     """
+    check = next((c for c in lesson.checks.all() if c.order == order), None)
+    if check is None:
+        raise CheckNotFound(details={"order": order})
+    if not _valid_choice(check, choice):
+        raise InvalidAnswers("Choose one of the answers.", code="invalid_choice",
+                             details={"choice": [f"Choose 0-{len(check.choices) - 1}."]})
+    record = _locked_record(user=user, lesson=lesson)
     now = at or timezone.now()
-    row = _locked_row(user=user, category=lesson.category)
-    previous = row.progress
-    UserProgress.objects.filter(pk=row.pk).update(
-        progress=Least(F("progress") + 1, F("total_lessons")), last_updated=now
-    )
-    row.refresh_from_db(fields=["progress", "total_lessons", "last_updated"])
+    _mark_started(record, now)
+    key = str(order)
+    first_try = key not in record.first_answers
+    if first_try:
+        record.first_answers = {**record.first_answers, key: choice}
+        LessonProgress.objects.filter(pk=record.pk).update(first_answers=record.first_answers, updated_at=now)
+    return CheckFeedback(order=order, choice=choice, correct=choice == check.answer, answer=check.answer,
+                         answer_text=check.choices[check.answer], explanation=check.explanation, first_try=first_try)
+
+
+@transaction.atomic
+def lesson_complete(*, user: User, lesson: Lesson, answers: list[int] | None,
+                    at: datetime | None = None) -> LessonCompletion:
+    """Complete ``lesson`` for ``user`` with ``answers`` (one choice index per check, in order).
+
+    Every check needs an answer. The first completion counts once, whatever the retries or
+    races: the row is locked, the status flips once, the category's history event and the
+    streak are written once, all in this transaction. Its score is the score of record: each
+    check counts the learner's first answer to it (an earlier instant check included), so
+    checking an answer and then picking the revealed one does not make a first try. Completing
+    again is a retry: it counts an attempt and may raise the best score (and reach mastery),
+    never the score of record, progress or history. ``at`` backdates the write (demo seed only).
+    """
+    checks = list(lesson.checks.all())
+    answers = _check_answers(checks, answers) if checks else []
+    now = at or timezone.now()
+    record = _locked_record(user=user, lesson=lesson)
+    newly_completed = record.status != LessonProgress.Status.COMPLETED
+    if newly_completed:
+        # One learner's first completions queue here, so each history event counts the
+        # completions committed before it (two lessons completed at once: 0→1, then 1→2).
+        _locked_streak(user=user)
+    first_answers = {**{str(c.order): a for c, a in zip(checks, answers, strict=True)}, **record.first_answers}
+    attempt_score = share_right(checks=checks, answers=answers)
+    changes: dict = {"updated_at": now, "last_answers": answers, "first_answers": first_answers}
+    if newly_completed:
+        of_record = share_right(checks=checks, answers=[first_answers[str(c.order)] for c in checks])
+        changes.update(
+            status=LessonProgress.Status.COMPLETED,
+            started_at=record.started_at or now,
+            completed_at=now,
+            time_spent_seconds=_time_spent(lesson=lesson, started_at=record.started_at, now=now),
+            score=of_record,
+            best_score=1.0 if of_record is None else of_record,
+        )
+    elif attempt_score is not None and (record.best_score is None or attempt_score > record.best_score):
+        changes["best_score"] = attempt_score
+    LessonProgress.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1, **changes)
+    record.refresh_from_db()
+    if newly_completed:
+        _record_first_completion(user=user, lesson=lesson, at=now)
+    schedule_achievements(user=user, at=at)
+    results = [
+        CheckResult(order=check.order, question=check.question, choices=list(check.choices), your_answer=answer,
+                    correct_answer=check.answer, is_correct=answer == check.answer,
+                    first_answer=first_answers[str(check.order)],
+                    first_try_correct=first_answers[str(check.order)] == check.answer, explanation=check.explanation)
+        for check, answer in zip(checks, answers, strict=True)
+    ]
+    return LessonCompletion(lesson=lesson, record=record, newly_completed=newly_completed, score=attempt_score,
+                            results=results)
+
+
+def _record_first_completion(*, user: User, lesson: Lesson, at: datetime) -> ProgressEvent:
+    """The history event of a first completion (counted completions before → after) and the streak."""
+    after = counted_in_category(user=user, category_id=lesson.category_id)
+    before = after - 1 if lesson.is_published else after
     event = ProgressEvent.objects.create(
-        user=user, category=lesson.category, previous=previous, new=row.progress,
-        source=ProgressEvent.Source.LESSON, lesson=lesson, created_at=now,
+        user=user, category_id=lesson.category_id, previous=before, new=after,
+        source=ProgressEvent.Source.LESSON, lesson=lesson, created_at=at,
     )
-    streak_record_activity(user=user, at=now)
+    streak_record_activity(user=user, at=at)
     return event
 
 
-@transaction.atomic
-def progress_set(*, user, category: Category, progress: int, at: datetime | None = None) -> UserProgress:
-    """Set the learner's progress in ``category`` by hand (0..total); one event when it changes."""
-    now = at or timezone.now()
-    row = _locked_row(user=user, category=category)
-    if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= row.total_lessons:
+# --- the self-paced marker -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MarkerUpdate:
+    category: Category
+    marked: int
+
+
+def _validated_marker(*, category: Category, marked, totals: dict[int, int]) -> int:
+    total = totals.get(category.pk, 0)
+    if isinstance(marked, bool) or not isinstance(marked, int) or not 0 <= marked <= total:
         raise ProgressOutOfRange(
-            f"Progress in {category.name} must be between 0 and {row.total_lessons}.",
-            details={"progress": [f"Must be an integer from 0 to {row.total_lessons}."]},
+            f"Progress in {category.name} must be between 0 and {total}.",
+            details={"progress": [f"Must be an integer from 0 to {total}."]},
         )
-    if progress != row.progress:
-        ProgressEvent.objects.create(user=user, category=category, previous=row.progress, new=progress,
+    return marked
+
+
+def _write_marker(*, user: User, category: Category, marked: int, now: datetime) -> None:
+    row, created = UserProgress.objects.select_for_update().get_or_create(
+        user=user, category=category, defaults={"marked": marked, "last_updated": now})
+    previous = None if created else row.marked
+    if previous != marked:
+        ProgressEvent.objects.create(user=user, category=category, previous=previous or 0, new=marked,
                                      source=ProgressEvent.Source.MANUAL, created_at=now)
-        UserProgress.objects.filter(pk=row.pk).update(progress=progress, last_updated=now)
-        row.progress, row.last_updated = progress, now
-        schedule_achievements(user=user, at=at)
-    return row
+        if not created:
+            UserProgress.objects.filter(pk=row.pk).update(marked=marked, last_updated=now)
 
 
 @transaction.atomic
-def progress_sync_totals() -> int:
-    """Align every learner's ``total_lessons`` with the published lesson count of its category.
+def progress_mark(*, user: User, category: Category, marked: int, at: datetime | None = None) -> None:
+    """Set the learner's self-paced marker in ``category`` (0..published lessons); one event when it changes.
 
-    Runs when the catalog changes (``lessons_changed``). A shrinking category lowers progress
-    that would exceed the new total, with one SYSTEM event per lowered row. Returns the number
-    of rows changed; costs O(categories) queries when nothing is out of line.
+    The marker says "I have done this many lessons of this category outside the product". It
+    is shown beside the counted progress, never instead of it: it completes no lesson, awards
+    no badge and moves no figure that counts completions.
     """
+    marked = _validated_marker(category=category, marked=marked, totals=published_totals())
+    _write_marker(user=user, category=category, marked=marked, now=at or timezone.now())
+
+
+@transaction.atomic
+def progress_mark_many(*, user: User, updates: list[MarkerUpdate], at: datetime | None = None) -> None:
+    """Set several markers at once, all or nothing: one invalid value changes none of them."""
     totals = published_totals()
-    now = timezone.now()
-    changed = 0
-    for category_id in Category.objects.values_list("pk", flat=True):
-        total = totals.get(category_id, 0)
-        stale = UserProgress.objects.filter(category_id=category_id).exclude(total_lessons=total)
-        over = list(stale.filter(progress__gt=total).select_for_update().values_list("pk", "user_id", "progress"))
-        if over:
-            ProgressEvent.objects.bulk_create(
-                ProgressEvent(user_id=user_id, category_id=category_id, previous=progress, new=total,
-                              source=ProgressEvent.Source.SYSTEM, created_at=now)
-                for _, user_id, progress in over
-            )
-            UserProgress.objects.filter(pk__in=[pk for pk, _, _ in over]).update(
-                progress=total, total_lessons=total, last_updated=now
-            )
-        changed += len(over) + stale.update(total_lessons=total)
-    return changed
+    problems = {}
+    for update in updates:
+        try:
+            _validated_marker(category=update.category, marked=update.marked, totals=totals)
+        except ProgressOutOfRange as exc:
+            problems[update.category.slug] = exc.details["progress"]
+    if problems:
+        raise ProgressOutOfRange("Nothing was changed: some values are out of range.", details=problems)
+    now = at or timezone.now()
+    for update in updates:
+        _write_marker(user=user, category=update.category, marked=update.marked, now=now)
 
 
 # --- streaks ---------------------------------------------------------------------------------
@@ -127,6 +329,11 @@ def _recount_streak(*, user, zone) -> tuple[int, int, date | None]:
     return run, best, previous
 
 
+def _locked_streak(*, user: User) -> LearningStreak:
+    streak, _ = LearningStreak.objects.select_for_update().get_or_create(user=user)
+    return streak
+
+
 @transaction.atomic
 def streak_record_activity(*, user, at: datetime) -> LearningStreak:
     """Count ``at``'s local day as active; O(1) for activity in time order.
@@ -136,7 +343,7 @@ def streak_record_activity(*, user, at: datetime) -> LearningStreak:
     """
     zone = user_time_zone(user)
     day = at.astimezone(zone).date()
-    streak, _ = LearningStreak.objects.select_for_update().get_or_create(user=user)
+    streak = _locked_streak(user=user)
     if streak.last_day is None or day - streak.last_day > timedelta(days=1):
         streak.current = 1
     elif day - streak.last_day == timedelta(days=1):
@@ -159,12 +366,15 @@ def _earned_codes(*, user) -> set[str]:
     figures = LessonProgress.objects.filter(user=user, status=LessonProgress.Status.COMPLETED).aggregate(
         done=Count("pk"),
         categories=Count("lesson__category", distinct=True),
-        perfect=Count("pk", filter=Q(score=1)),
+        perfect=Count("pk", filter=Q(score=1)),  # the score of record: a genuine first try
         stretch=Count("pk", filter=Q(lesson__difficulty=5)),
     )
     best = LearningStreak.objects.filter(user=user).values_list("best", flat=True).first() or 0
-    full = UserProgress.objects.filter(user=user, total_lessons__gt=0, progress=F("total_lessons")).exists()
-    categories = Category.objects.filter(lessons__is_published=True).distinct().count()
+    totals = published_totals()
+    done_in = dict(LessonProgress.objects.counted().filter(user=user).values_list("lesson__category_id")
+                   .annotate(n=Count("pk")).order_by())
+    full = any(totals.get(category_id, 0) and n >= totals[category_id] for category_id, n in done_in.items())
+    categories = len(totals)
     rules = {
         "first-lesson": figures["done"] >= 1,
         "five-lessons": figures["done"] >= 5,

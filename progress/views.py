@@ -1,19 +1,24 @@
-"""Learner pages: home (summary, category bars, continue, recommendations, activity) and progress.
+"""Learner pages: home (summary, goal, category bars, continue, recommendations, activity), progress,
+and the lesson viewer's actions (start, check an answer, complete).
 
 Every figure comes from the same selectors as the API; every chart from ``controlpanel.charts``.
 """
 
 import hashlib
-from datetime import datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from controlpanel.api.exceptions import ApplicationError, json_error
 from controlpanel.charts import line_chart
 from lessons import selectors as lesson_selectors
-from progress import selectors
+from lessons.views import MASTERY_LABELS, SCORING_RULE, STATUS_LABELS, lesson_or_404, render_lesson_detail
+from progress import selectors, services
 
 ACTIVITY_DAYS = 30
 HISTORY_DAYS = 90
@@ -42,8 +47,8 @@ def _day_label(day) -> str:
 
 
 def _bars(categories) -> list[dict]:
-    return [{"slug": c.slug, "name": c.name, "progress": c.progress, "total": c.total_lessons, "percent": c.percent}
-            for c in categories]
+    return [{"slug": c.slug, "name": c.name, "progress": c.progress, "total": c.total_lessons, "percent": c.percent,
+             "marked": c.marked} for c in categories]
 
 
 def _activity_chart(user):
@@ -82,44 +87,14 @@ def home(request):
     return render(request, "progress/home.html", context)
 
 
-def _daily_progress(user, categories, *, days: int) -> tuple[list, dict[str, list[tuple]]]:
-    """Each category's progress at the end of each of the last ``days`` local days.
-
-    Built from the history events of that window only (so the cost follows the window, not
-    the learner's whole history): a category's value before its first event in the window is
-    that event's ``previous``, and a category without events stays at its current progress.
-    """
-    zone = selectors.user_time_zone(user)
-    today = timezone.now().astimezone(zone).date()
-    first = today - timedelta(days=days - 1)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=zone)
-    events = list(selectors.progress_history(user, since=since).values_list("category__slug", "previous", "new",
-                                                                            "created_at"))
-    events.reverse()  # oldest first
-    day_list = [first + timedelta(days=i) for i in range(days)]
-    per_category: dict[str, dict] = {c.slug: {} for c in categories}
-    start_value: dict[str, int] = {}
-    for slug, previous, new, created_at in events:
-        start_value.setdefault(slug, previous)
-        per_category.setdefault(slug, {})[created_at.astimezone(zone).date()] = new
-    series = {}
-    for c in categories:
-        value = start_value.get(c.slug, c.progress)
-        points = []
-        for day in day_list:
-            value = per_category[c.slug].get(day, value)
-            points.append((day, value))
-        series[c.slug] = points
-    return day_list, series
-
-
 @login_required
 def progress_page(request):
     user = request.user
     summary = selectors.progress_summary(user)
     categories = selectors.category_progress_list(user)
-    day_list, series = _daily_progress(user, categories, days=HISTORY_DAYS)
-    overall = [(day, sum(series[c.slug][i][1] for c in categories)) for i, day in enumerate(day_list)]
+    day_list, counts = selectors.category_series(user, categories, days=HISTORY_DAYS)
+    series = {slug: list(zip(day_list, values, strict=True)) for slug, values in counts.items()}
+    overall = [(day, sum(counts[c.slug][i] for c in categories)) for i, day in enumerate(day_list)]
     overall_chart = _chart(
         line_chart, title=f"Lessons completed, last {HISTORY_DAYS} days", series={"All categories": overall},
         y_title="Lessons", width=CHART_WIDTH, height=300, x_format=_day_label,
@@ -134,7 +109,105 @@ def progress_page(request):
         "summary": summary,
         "categories": _bars(categories),
         "overall_chart": overall_chart,
+        "series": series,
         "category_charts": category_charts,
         "achievements": summary.badges,
+        "lesson_records": [
+            {**vars(r), "status_label": STATUS_LABELS.get(r.status, r.status),
+             "mastery_label": MASTERY_LABELS.get(r.mastery, r.mastery),
+             "score_percent": None if r.score is None else round(100 * r.score),
+             "best_percent": None if r.best_score is None else round(100 * r.best_score)}
+            for r in selectors.lesson_records(user)
+        ],
+        "scoring_rule": SCORING_RULE,
     }
     return render(request, "progress/progress.html", context)
+
+
+# --- a learner's work on a lesson (posted from the lesson viewer) --------------------------------
+
+def _choice_index(value, check) -> int | None:
+    try:
+        index = int(value)
+    except (TypeError, ValueError):
+        return None
+    return index if 0 <= index < len(check.choices) else None
+
+
+def _selected_answers(request, checks) -> dict[int, int]:
+    selected = {}
+    for check in checks:
+        choice = _choice_index(request.POST.get(f"check-{check.order}"), check)
+        if choice is not None:
+            selected[check.order] = choice
+    return selected
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _detail_url(slug: str) -> str:
+    return reverse("lessons:detail", args=[slug]) + "#checks"
+
+
+@login_required
+@require_POST
+def lesson_start(request, slug):
+    detail = lesson_or_404(request.user, slug)
+    services.lesson_start(user=request.user, lesson=detail.lesson)
+    messages.success(request, f"Started “{detail.lesson.title}”. Work through it, then try the checks.")
+    return redirect(_detail_url(slug))
+
+
+@login_required
+@require_POST
+def lesson_check(request, slug, order):
+    """Immediate feedback on one check: JSON for the page's script, the page itself without it.
+
+    Checking an answer is an attempt: it reveals the right answer, so only the learner's first
+    answer to a check counts as a first try (``services.lesson_check_answer``).
+    """
+    detail = lesson_or_404(request.user, slug)
+    check = next((c for c in detail.checks if c.order == order), None)
+    if check is None:
+        if _wants_json(request):
+            return json_error("check_not_found", 404, "This lesson has no such check.")
+        raise Http404("No such check.")
+    raw = request.POST.get("choice", request.POST.get(f"check-{order}"))
+    choice = _choice_index(raw, check)
+    if choice is None:
+        if _wants_json(request):
+            return json_error("invalid_choice", 400, "Choose one of the answers.",
+                              details={"choice": [f"Choose 0-{len(check.choices) - 1}."]})
+        messages.error(request, "Choose an answer before checking it.")
+        return render_lesson_detail(request, detail, selected=_selected_answers(request, detail.checks), status=400)
+    feedback = vars(services.lesson_check_answer(user=request.user, lesson=detail.lesson, order=order, choice=choice))
+    if _wants_json(request):
+        return JsonResponse(feedback)
+    return render_lesson_detail(request, lesson_or_404(request.user, slug),
+                                selected=_selected_answers(request, detail.checks), feedback={order: feedback})
+
+
+@login_required
+@require_POST
+def lesson_complete(request, slug):
+    """Complete the lesson with an answer to every check (or retry its checks)."""
+    detail = lesson_or_404(request.user, slug)
+    selected = _selected_answers(request, detail.checks)
+    if len(selected) != len(detail.checks):
+        messages.error(request, "Answer every check before completing the lesson.")
+        return render_lesson_detail(request, detail, selected=selected, status=400)
+    answers = [selected[check.order] for check in detail.checks]
+    try:
+        completion = services.lesson_complete(user=request.user, lesson=detail.lesson, answers=answers)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render_lesson_detail(request, detail, selected=selected, status=exc.status_code)
+    right = sum(1 for r in completion.results if r.is_correct)
+    scored = f" You answered {right} of {len(completion.results)} checks right." if completion.results else ""
+    if completion.newly_completed:
+        messages.success(request, f"Lesson complete!{scored} Your {detail.lesson.category.name} progress is updated.")
+    else:
+        messages.info(request, f"Retry recorded.{scored} Your first score stays; your best is updated.")
+    return redirect(_detail_url(slug))

@@ -264,7 +264,7 @@ def report_generate(*, kind: str, day: date | None = None, force: bool = False, 
 
 
 def report_deliver(*, report: Report, force: bool = False) -> dict:
-    """E-mail the report to staff and opted-in users and post it to the webhook; record each outcome.
+    """E-mail the report to staff and the configured report addresses (REPORT_EMAIL_TO) and post it to the webhook; record each outcome.
 
     A channel that already succeeded is not repeated unless ``force``. Without ``force`` the
     delivery is first claimed by setting ``sent_at`` only where it is still empty, so of several

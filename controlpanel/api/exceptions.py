@@ -162,5 +162,5 @@ def api_exception_handler(exc, context):
     return Response(envelope("server_error", _MESSAGES["server_error"]), status=500)
 
 
-def json_error(code: str, status_code: int, message: str | None = None) -> JsonResponse:
-    return JsonResponse(envelope(code, message or _MESSAGES.get(code, "Error.")), status=status_code)
+def json_error(code: str, status_code: int, message: str | None = None, *, details: dict | None = None) -> JsonResponse:
+    return JsonResponse(envelope(code, message or _MESSAGES.get(code, "Error."), details), status=status_code)

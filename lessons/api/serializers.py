@@ -1,18 +1,25 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lessons.models import Category, Lesson, LessonProgress
+from lessons.models import Category, Lesson, LessonProgress, mastery_of
 from lessons.recommendations import MAX_LIMIT
 
 
 class StrictInputSerializer(serializers.Serializer):
-    """Rejects fields it does not declare, so a typo or a mass-assignment attempt is a 400."""
+    """Rejects fields it does not declare, so a typo or a mass-assignment attempt is a 400 (also nested in a list)."""
 
-    def validate(self, attrs):
-        if isinstance(self.initial_data, dict):
-            unknown = sorted(set(self.initial_data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        unknown_errors = {name: ["Unknown field."] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown_errors and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown_errors}) from exc
+            raise
+        if unknown_errors:
+            raise serializers.ValidationError(unknown_errors)
+        return value
 
 
 # --- input -----------------------------------------------------------------------------------
@@ -34,13 +41,6 @@ class RecommendationQueryInputSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=MAX_LIMIT)
 
 
-class LessonCompleteInputSerializer(StrictInputSerializer):
-    answers = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=9), required=False, allow_null=True, max_length=10,
-        help_text="One 0-based choice index per check, in order. Leave out to complete without a score.",
-    )
-
-
 # --- output ----------------------------------------------------------------------------------
 
 class CategoryRefSerializer(serializers.Serializer):
@@ -59,7 +59,14 @@ class LessonListOutputSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     source = serializers.CharField()
     status = serializers.CharField(source="user_status", help_text="Your status: not_started, in_progress or completed.")
-    score = serializers.FloatField(source="user_score", allow_null=True, help_text="Your best check score, 0..1.")
+    score = serializers.FloatField(source="user_score", allow_null=True,
+                                   help_text="Your score of record, 0..1: the first complete attempt (first answer per check).")
+    best_score = serializers.FloatField(source="user_best_score", allow_null=True,
+                                        help_text="Your best complete attempt, 0..1, retries included.")
+    mastery = serializers.SerializerMethodField(help_text="not_started, in_progress, practising or mastered.")
+
+    def get_mastery(self, lesson) -> str:
+        return mastery_of(status=lesson.user_status, best_score=lesson.user_best_score)
 
 
 class LessonLinkSerializer(serializers.Serializer):
@@ -72,16 +79,32 @@ class PrerequisiteSerializer(LessonLinkSerializer):
     completed = serializers.BooleanField()
 
 
+class CheckAttemptSerializer(serializers.Serializer):
+    first_answer = serializers.IntegerField(help_text="Your first answer: the one your score of record counts.")
+    first_correct = serializers.BooleanField()
+    last_answer = serializers.IntegerField(allow_null=True, help_text="Your answer in your latest complete attempt.")
+    last_correct = serializers.BooleanField(allow_null=True)
+    correct_answer = serializers.IntegerField()
+    explanation = serializers.CharField()
+
+
 class CheckQuestionSerializer(serializers.Serializer):
     order = serializers.IntegerField()
     question = serializers.CharField()
     choices = serializers.ListField(child=serializers.CharField())
 
 
+class LessonCheckOutputSerializer(CheckQuestionSerializer):
+    attempt = CheckAttemptSerializer(allow_null=True, help_text="Null until you have answered this check.")
+
+
 class LessonProgressOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
-    score = serializers.FloatField(allow_null=True)
-    attempts = serializers.IntegerField()
+    mastery = serializers.CharField(help_text="not_started, in_progress, practising (completed) or mastered.")
+    score = serializers.FloatField(allow_null=True,
+                                   help_text="Score of record, 0..1: the first complete attempt, first answer per check.")
+    best_score = serializers.FloatField(allow_null=True, help_text="Best complete attempt, 0..1, retries included.")
+    attempts = serializers.IntegerField(help_text="Complete attempts.")
     time_spent_seconds = serializers.IntegerField()
     started_at = serializers.DateTimeField(allow_null=True)
     completed_at = serializers.DateTimeField(allow_null=True)
@@ -98,7 +121,8 @@ class LessonDetailOutputSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField(), source="lesson.tags")
     source = serializers.CharField(source="lesson.source")
     html = serializers.CharField(source="lesson.body_html", help_text="Sanitized HTML rendered from the lesson's Markdown.")
-    checks = CheckQuestionSerializer(many=True, help_text="The lesson's checks, without their answers.")
+    checks = serializers.SerializerMethodField(
+        help_text="The lesson's checks. A check's right answer and explanation are given only once you attempted it.")
     prerequisites = PrerequisiteSerializer(many=True)
     prerequisites_met = serializers.BooleanField()
     previous = LessonLinkSerializer(allow_null=True, help_text="Previous lesson in this category.")
@@ -109,29 +133,16 @@ class LessonDetailOutputSerializer(serializers.Serializer):
         record = detail.record or LessonProgress()
         return LessonProgressOutputSerializer(record).data
 
-
-class CheckResultSerializer(serializers.Serializer):
-    order = serializers.IntegerField()
-    question = serializers.CharField()
-    choices = serializers.ListField(child=serializers.CharField())
-    your_answer = serializers.IntegerField(allow_null=True)
-    correct_answer = serializers.IntegerField()
-    is_correct = serializers.BooleanField(allow_null=True)
-    explanation = serializers.CharField()
+    @extend_schema_field(LessonCheckOutputSerializer(many=True))
+    def get_checks(self, detail) -> list[dict]:
+        return [
+            {**CheckQuestionSerializer(check).data, "attempt": _attempt_data(detail.attempt(check))}
+            for check in detail.checks
+        ]
 
 
-class LessonCompletionOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(source="lesson.slug")
-    newly_completed = serializers.BooleanField(help_text="False when the lesson was already completed (nothing counted twice).")
-    score = serializers.FloatField(allow_null=True, help_text="This submission's share of right answers; null without answers.")
-    best_score = serializers.FloatField(allow_null=True)
-    progress = LessonProgressOutputSerializer(source="record")
-    checks = CheckResultSerializer(many=True, source="results")
-
-
-class LessonStartOutputSerializer(serializers.Serializer):
-    slug = serializers.CharField(source="lesson.slug")
-    progress = LessonProgressOutputSerializer(source="record")
+def _attempt_data(attempt) -> dict | None:
+    return None if attempt is None else CheckAttemptSerializer(attempt).data
 
 
 class RecommendationOutputSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from controlpanel.api.schema import error_responses
-from lessons import selectors, services
+from lessons import selectors
 from lessons.api import serializers as s
 
 
@@ -35,31 +35,9 @@ class LessonViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.LessonDetailOutputSerializer, **error_responses(401, 404, 429)}, tags=["lessons"])
     def retrieve(self, request, slug=None):
-        """One lesson: sanitized HTML, checks without answers, prerequisites, previous/next in its category."""
+        """One lesson: sanitized HTML, its checks (answers only for checks you attempted), prerequisites,
+        previous/next in its category, your progress and mastery."""
         return Response(s.LessonDetailOutputSerializer(selectors.lesson_detail(request.user, slug)).data)
-
-    @extend_schema(request=None, responses={200: s.LessonStartOutputSerializer, **error_responses(401, 404, 429)},
-                   tags=["lessons"])
-    @action(detail=True, methods=["post"])
-    def start(self, request, slug=None):
-        """Mark the lesson in progress; repeating it (or starting a completed lesson) changes nothing."""
-        lesson = selectors.lesson_get_published(slug)
-        record = services.lesson_start(user=request.user, lesson=lesson)
-        return Response(s.LessonStartOutputSerializer({"lesson": lesson, "record": record}).data)
-
-    @extend_schema(request=s.LessonCompleteInputSerializer,
-                   responses={200: s.LessonCompletionOutputSerializer, **error_responses(400, 401, 404, 415, 429)},
-                   tags=["lessons"])
-    @action(detail=True, methods=["post"])
-    def complete(self, request, slug=None):
-        """Complete the lesson and score `answers` (one choice index per check). Counts once: repeating it only
-        retries the checks (best score kept). Returns the score and the right answers with explanations."""
-        data = s.LessonCompleteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        lesson = selectors.lesson_get_published(slug)
-        completion = services.lesson_complete(user=request.user, lesson=lesson,
-                                              answers=data.validated_data.get("answers"))
-        return Response(s.LessonCompletionOutputSerializer(completion).data)
 
     @extend_schema(parameters=[s.RecommendationQueryInputSerializer],
                    responses={200: s.RecommendationOutputSerializer(many=True), **error_responses(400, 401, 429)},

@@ -63,15 +63,34 @@ class HistoryFilterInputSerializer(serializers.Serializer):
 
 
 class ProgressSetInputSerializer(StrictInputSerializer):
-    progress = serializers.IntegerField(help_text="Lessons done in the category, 0..total_lessons.")
+    progress = serializers.IntegerField(
+        help_text="Your self-paced marker: lessons of this category you have done outside the product, 0..total_lessons. "
+                  "It is shown as `marked` and never changes the counted `progress`.")
+
+
+class ProgressBulkItemInputSerializer(StrictInputSerializer):
+    category = serializers.SlugField(help_text="Category slug.")
+    progress = serializers.IntegerField(help_text="Your self-paced marker for that category, 0..total_lessons.")
+
+
+class ProgressBulkInputSerializer(serializers.ListSerializer):
+    child = ProgressBulkItemInputSerializer()
+
+    def validate(self, attrs):
+        slugs = [item["category"] for item in attrs]
+        if len(set(slugs)) != len(slugs):
+            raise serializers.ValidationError("Name each category at most once.")
+        return attrs
 
 
 class CategoryProgressOutputSerializer(serializers.Serializer):
     category = serializers.SerializerMethodField()
-    progress = serializers.IntegerField()
-    total_lessons = serializers.IntegerField()
+    progress = serializers.IntegerField(help_text="Lessons of this category you have completed (published ones).")
+    total_lessons = serializers.IntegerField(help_text="Published lessons in this category.")
     percent = serializers.FloatField()
     is_complete = serializers.BooleanField()
+    marked = serializers.IntegerField(allow_null=True,
+                                      help_text="Your self-paced marker (set with PUT), or null; never added to progress.")
     last_updated = serializers.DateTimeField(allow_null=True)
 
     def get_category(self, row) -> CategoryRefSerializer:
@@ -93,6 +112,7 @@ class CategoryProgressOutputSerializer(serializers.Serializer):
                 "total_lessons": int(row.total_lessons),
                 "percent": float(row.percent),
                 "is_complete": bool(row.is_complete),
+                "marked": row.marked,
                 "last_updated": None if row.last_updated is None else timestamp(row.last_updated),
             }
             for row in rows
@@ -113,7 +133,9 @@ class ProgressEventOutputSerializer(serializers.Serializer):
     previous = serializers.IntegerField()
     new = serializers.IntegerField()
     delta = serializers.SerializerMethodField()
-    source = serializers.CharField(help_text="lesson, manual or system.")
+    source = serializers.CharField(
+        help_text="lesson: a first completion (previous/new: completed lessons in the category); "
+                  "manual: your self-paced marker changed (previous/new: its values).")
     lesson = LessonRefSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
 
@@ -143,6 +165,14 @@ class StreakOutputSerializer(serializers.Serializer):
     active_today = serializers.BooleanField()
 
 
+class DailyGoalOutputSerializer(serializers.Serializer):
+    goal_minutes = serializers.IntegerField(help_text="Your daily goal (preferences).")
+    today_minutes = serializers.IntegerField(help_text="Minutes of lessons completed today, your time zone.")
+    lessons_today = serializers.IntegerField()
+    met = serializers.BooleanField()
+    percent = serializers.FloatField()
+
+
 class SummaryOutputSerializer(serializers.Serializer):
     overall_percent = serializers.FloatField()
     lessons_completed = serializers.IntegerField()
@@ -156,3 +186,65 @@ class SummaryOutputSerializer(serializers.Serializer):
     last_activity = serializers.DateTimeField(allow_null=True)
     this_week = WeekOutputSerializer()
     last_week = WeekOutputSerializer()
+    daily_goal = DailyGoalOutputSerializer()
+
+
+# --- a learner's work on a lesson ------------------------------------------------------------
+
+class LessonCompleteInputSerializer(StrictInputSerializer):
+    answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=9), max_length=10,
+        help_text="One 0-based choice index per check, in order; every check needs an answer.",
+    )
+
+
+class LessonCheckInputSerializer(StrictInputSerializer):
+    choice = serializers.IntegerField(min_value=0, max_value=9, help_text="0-based index of the chosen answer.")
+
+
+class CheckResultSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    question = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    your_answer = serializers.IntegerField(help_text="Your answer in this attempt.")
+    correct_answer = serializers.IntegerField()
+    is_correct = serializers.BooleanField()
+    first_answer = serializers.IntegerField(help_text="Your first answer to this check, the one the score of record counts.")
+    first_try_correct = serializers.BooleanField()
+    explanation = serializers.CharField()
+
+
+class CompletionProgressSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    mastery = serializers.CharField()
+    score = serializers.FloatField(allow_null=True, help_text="Score of record: first complete attempt, first answer per check.")
+    best_score = serializers.FloatField(allow_null=True)
+    attempts = serializers.IntegerField()
+    time_spent_seconds = serializers.IntegerField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+class LessonCompletionOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="lesson.slug")
+    newly_completed = serializers.BooleanField(help_text="False when the lesson was already completed (a retry).")
+    score = serializers.FloatField(allow_null=True, help_text="This attempt's share of right answers.")
+    score_of_record = serializers.FloatField(allow_null=True, help_text="Your first complete attempt; retries never change it.")
+    best_score = serializers.FloatField(allow_null=True)
+    progress = CompletionProgressSerializer(source="record")
+    checks = CheckResultSerializer(many=True, source="results")
+
+
+class LessonStartOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="lesson.slug")
+    progress = CompletionProgressSerializer(source="record")
+
+
+class CheckFeedbackOutputSerializer(serializers.Serializer):
+    order = serializers.IntegerField()
+    choice = serializers.IntegerField()
+    correct = serializers.BooleanField()
+    answer = serializers.IntegerField(help_text="The right answer, revealed: later answers to this check are not a first try.")
+    answer_text = serializers.CharField()
+    explanation = serializers.CharField()
+    first_try = serializers.BooleanField(help_text="True when this was your first answer to the check.")

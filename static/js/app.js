@@ -88,7 +88,7 @@
           }
           var data = result.data;
           var text = (data.correct ? "Correct. " : "Not quite: the answer is \u201c" + data.answer_text + "\u201d. ") +
-            data.explanation;
+            data.explanation + (data.first_try ? "" : " Your first answer to this check is the one that counts.");
           showFeedback(feedback, data.correct ? "correct" : "incorrect", text);
         }).catch(function () {
           showFeedback(feedback, "incorrect", "The answer could not be checked right now. Try again.");

@@ -86,3 +86,13 @@ def lesson_with_checks(n_checks: int = 2, **kwargs) -> Lesson:
     for i in range(n_checks):
         LessonCheckFactory(lesson=lesson, order=i, answer=i % 3)
     return lesson
+
+
+def right_answers(lesson: Lesson) -> list[int]:
+    """The right answer to every check of ``lesson``, in order."""
+    return [check.answer for check in lesson.checks.order_by("order")]
+
+
+def wrong_answers(lesson: Lesson) -> list[int]:
+    """A wrong answer to every check of ``lesson``, in order."""
+    return [(check.answer + 1) % len(check.choices) for check in lesson.checks.order_by("order")]

@@ -3,7 +3,8 @@
 import pytest
 
 from lessons.models import Lesson, LessonProgress
-from progress.models import ProgressEvent, UserProgress
+from progress.models import ProgressEvent
+from progress.selectors import category_progress_get
 from tests.lessons.factories import CategoryFactory, LessonFactory, LessonProgressFactory, lesson_with_checks
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_lesson_list_needs_authentication(api_client):
 
 def test_lesson_list_shows_the_catalog_in_order_with_my_status_on_each_item(auth_client, catalog):
     LessonProgressFactory(user=auth_client.user, lesson=catalog["drawing-blind-contour"],
-                          status=LessonProgress.Status.COMPLETED, score=0.5)
+                          status=LessonProgress.Status.COMPLETED, score=0.5, best_score=0.5)
     response = auth_client.get("/api/v1/lessons/?page_size=100")
     body = response.json()
     assert response.status_code == 200
@@ -34,6 +35,7 @@ def test_lesson_list_shows_the_catalog_in_order_with_my_status_on_each_item(auth
         "category": {"slug": "drawing", "name": "Drawing"}, "difficulty": 1, "style": "visual",
         "minutes": catalog["drawing-blind-contour"].minutes, "summary": catalog["drawing-blind-contour"].summary,
         "tags": catalog["drawing-blind-contour"].tags, "source": "authored", "status": "completed", "score": 0.5,
+        "best_score": 0.5, "mastery": "practising",
     }
     assert {item["status"] for item in body["results"][1:]} == {"not_started"}
 
@@ -93,7 +95,8 @@ def test_lesson_detail_has_html_checks_without_answers_neighbours_and_prerequisi
     assert response.status_code == 200
     assert body["slug"] == "colour-warm-and-cool"
     assert "<h2>Steps</h2>" in body["html"]
-    assert [set(check) for check in body["checks"]] == [{"order", "question", "choices"}] * 3
+    assert [set(check) for check in body["checks"]] == [{"order", "question", "choices", "attempt"}] * 3
+    assert [check["attempt"] for check in body["checks"]] == [None] * 3  # no answer before an attempt
     assert body["prerequisites"] == [{"slug": "colour-wheel-three-primaries", "difficulty": 2, "completed": True,
                                       "title": catalog["colour-wheel-three-primaries"].title}]
     assert body["prerequisites_met"] is True
@@ -141,7 +144,7 @@ def test_start_marks_the_lesson_in_progress_and_starting_again_changes_nothing(a
 
 def test_starting_a_completed_lesson_keeps_it_completed(auth_client):
     lesson = lesson_with_checks()
-    auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {}, format="json")
+    auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {"answers": [0, 1]}, format="json")
     body = auth_client.post(f"/api/v1/lessons/{lesson.slug}/start/").json()
     assert body["progress"]["status"] == "completed"
 
@@ -153,40 +156,45 @@ def test_complete_scores_the_answers_and_returns_right_answers_with_explanations
     response = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {"answers": [0, 1, 0]}, format="json")
     body = response.json()
     assert response.status_code == 200
-    assert (body["newly_completed"], body["score"], body["best_score"]) == (True, 0.6667, 0.6667)
+    assert (body["newly_completed"], body["score"], body["score_of_record"], body["best_score"]) == (
+        True, 0.6667, 0.6667, 0.6667)
     assert [(c["your_answer"], c["correct_answer"], c["is_correct"]) for c in body["checks"]] == [
         (0, 0, True), (1, 1, True), (0, 2, False)]
     assert all(c["explanation"] for c in body["checks"])
     assert body["progress"]["status"] == "completed" and body["progress"]["attempts"] == 1
 
 
-def test_complete_without_answers_has_a_null_score_but_shows_the_answers(auth_client):
+@pytest.mark.parametrize("payload", [{}, {"answers": None}, {"answers": []}])
+def test_completing_without_an_answer_to_every_check_is_refused_and_counts_nothing(auth_client, payload):
     lesson = lesson_with_checks(2)
-    body = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", format="json").json()
-    assert body["score"] is None
-    assert [(c["your_answer"], c["correct_answer"], c["is_correct"]) for c in body["checks"]] == [(None, 0, None), (None, 1, None)]
+    response = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] in {"validation_error", "invalid_answers"}
+    assert "answers" in response.json()["details"]
+    assert not LessonProgress.objects.filter(user=auth_client.user, status="completed").exists()
+    assert not ProgressEvent.objects.exists()
 
 
 def test_completing_twice_counts_once(auth_client):
     lesson = lesson_with_checks(2)
     first = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {"answers": [0, 1]}, format="json").json()
-    second = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", format="json").json()
+    second = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {"answers": [0, 1]}, format="json").json()
     assert (first["newly_completed"], second["newly_completed"]) == (True, False)
     assert second["progress"]["completed_at"] == first["progress"]["completed_at"]
-    row = UserProgress.objects.get(user=auth_client.user, category=lesson.category)
-    assert row.progress == 1
+    assert category_progress_get(auth_client.user, lesson.category).progress == 1
     assert ProgressEvent.objects.filter(user=auth_client.user).count() == 1
 
 
-def test_retrying_the_checks_keeps_the_best_score_without_counting_progress_again(auth_client):
+def test_retrying_the_checks_raises_the_best_score_but_never_the_score_of_record_or_progress(auth_client):
     lesson = lesson_with_checks(2)
     url = f"/api/v1/lessons/{lesson.slug}/complete/"
     auth_client.post(url, {"answers": [0, 0]}, format="json")
     retry = auth_client.post(url, {"answers": [0, 1]}, format="json").json()
     worse = auth_client.post(url, {"answers": [1, 0]}, format="json").json()
-    assert (retry["score"], retry["best_score"], retry["newly_completed"]) == (1.0, 1.0, False)
-    assert (worse["score"], worse["best_score"], worse["progress"]["attempts"]) == (0.0, 1.0, 3)
-    assert UserProgress.objects.get(user=auth_client.user, category=lesson.category).progress == 1
+    assert (retry["score"], retry["score_of_record"], retry["best_score"], retry["newly_completed"]) == (1.0, 0.5, 1.0, False)
+    assert (worse["score"], worse["score_of_record"], worse["best_score"], worse["progress"]["attempts"]) == (0.0, 0.5, 1.0, 3)
+    assert worse["progress"]["mastery"] == "mastered"
+    assert category_progress_get(auth_client.user, lesson.category).progress == 1
     assert ProgressEvent.objects.filter(user=auth_client.user).count() == 1
 
 
@@ -194,7 +202,7 @@ def test_completion_raises_the_category_progress_by_one_and_writes_one_event(aut
     category = CategoryFactory()
     lessons = [lesson_with_checks(1, category=category) for _ in range(3)]
     auth_client.post(f"/api/v1/lessons/{lessons[1].slug}/complete/", {"answers": [0]}, format="json")
-    row = UserProgress.objects.get(user=auth_client.user, category=category)
+    row = category_progress_get(auth_client.user, category)
     assert (row.progress, row.total_lessons) == (1, 3)
     event = ProgressEvent.objects.get(user=auth_client.user)
     assert (event.previous, event.new, event.source, event.lesson_id) == (0, 1, "lesson", lessons[1].pk)

@@ -10,8 +10,10 @@ from django.core.management import CommandError, call_command
 from lessons.models import Category, Lesson, LessonCheck
 from lessons.services import CATALOG_ROOT, catalog_sync
 from lessons.signals import lessons_changed
-from progress.models import ProgressEvent, UserProgress
-from progress.services import progress_set
+from progress.models import ProgressEvent
+from progress.selectors import category_progress_get
+from progress.services import lesson_complete
+from tests.lessons.factories import right_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -118,26 +120,28 @@ def test_broken_categories_file_stops_the_sync_before_touching_anything(root):
 def test_a_new_lesson_raises_every_learners_total_in_its_category(root, user):
     catalog_sync(root=root)
     drawing = Category.objects.get(slug="drawing")
-    progress_set(user=user, category=drawing, progress=2)
-    assert UserProgress.objects.get(user=user, category=drawing).total_lessons == 6
+    first = Lesson.objects.filter(category=drawing).order_by("difficulty", "title").first()
+    lesson_complete(user=user, lesson=first, answers=right_answers(first))
+    assert (category_progress_get(user, drawing).progress, category_progress_get(user, drawing).total_lessons) == (1, 6)
     new = (root / "drawing" / "drawing-blind-contour.md").read_text(encoding="utf-8")
     new = new.replace("slug: drawing-blind-contour", "slug: drawing-blind-contour-again")
     new = new.replace("title: ", "title: Again, ", 1)
     (root / "drawing" / "drawing-blind-contour-again.md").write_text(new, encoding="utf-8")
     report = catalog_sync(root=root)
     assert report.created == ["drawing-blind-contour-again"]
-    row = UserProgress.objects.get(user=user, category=drawing)
-    assert (row.progress, row.total_lessons) == (2, 7)
+    row = category_progress_get(user, drawing)
+    assert (row.progress, row.total_lessons) == (1, 7)
 
 
-def test_unpublishing_below_a_learners_progress_lowers_it_with_one_system_event(catalog, user):
+def test_unpublishing_a_completed_lesson_lowers_its_count_and_total_together(catalog, user):
     from lessons.services import lessons_publish
 
     writing = Category.objects.get(slug="writing")
-    progress_set(user=user, category=writing, progress=6)
+    for lesson in Lesson.objects.filter(category=writing):
+        lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson))
+    assert category_progress_get(user, writing).progress == 6
     lessons_publish(lessons=Lesson.objects.filter(slug__in=["writing-voice-rewrite", "writing-scene-tension"]),
                     publish=False)
-    row = UserProgress.objects.get(user=user, category=writing)
-    assert (row.progress, row.total_lessons) == (4, 4)
-    system = ProgressEvent.objects.filter(user=user, source=ProgressEvent.Source.SYSTEM)
-    assert list(system.values_list("previous", "new")) == [(6, 4)]
+    row = category_progress_get(user, writing)
+    assert (row.progress, row.total_lessons, row.is_complete) == (4, 4, True)
+    assert not ProgressEvent.objects.filter(user=user).exclude(source=ProgressEvent.Source.LESSON).exists()

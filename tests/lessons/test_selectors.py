@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from lessons.models import LessonProgress
-from lessons.selectors import LessonNotFound, completed_lessons, continue_lessons, lesson_detail, lesson_list
-from lessons.services import lesson_complete, lesson_start
+from lessons.selectors import LessonNotFound, continue_lessons, lesson_detail, lesson_list
+from progress.services import lesson_complete, lesson_start
+from tests.lessons.factories import right_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -16,16 +17,10 @@ def test_continue_lessons_lists_my_started_lessons_most_recent_first(user, other
     lesson_start(user=user, lesson=catalog["drawing-blind-contour"], at=timezone.now() - timedelta(days=2))
     lesson_start(user=user, lesson=catalog["writing-sensory-notes"])
     lesson_start(user=other_user, lesson=catalog["colour-value-scale"])
-    lesson_complete(user=user, lesson=catalog["music-rhythm-steady-pulse"])
+    lesson_complete(user=user, lesson=catalog["music-rhythm-steady-pulse"], answers=right_answers(catalog["music-rhythm-steady-pulse"]))
     with django_assert_max_num_queries(1):
         rows = [(r.lesson.slug, r.lesson.category.name) for r in continue_lessons(user)]
     assert rows == [("writing-sensory-notes", "Writing"), ("drawing-blind-contour", "Drawing")]
-
-
-def test_completed_lessons_are_newest_first(user, catalog):
-    lesson_complete(user=user, lesson=catalog["drawing-blind-contour"], at=timezone.now() - timedelta(hours=3))
-    lesson_complete(user=user, lesson=catalog["colour-value-scale"])
-    assert [r.lesson.slug for r in completed_lessons(user)] == ["colour-value-scale", "drawing-blind-contour"]
 
 
 def test_lesson_list_takes_a_plain_dict_of_filters(user, catalog):
@@ -37,7 +32,7 @@ def test_lesson_list_takes_a_plain_dict_of_filters(user, catalog):
 def test_lesson_detail_reports_prerequisites_met_and_my_record(user, catalog):
     detail = lesson_detail(user, "colour-wheel-three-primaries")
     assert (detail.prerequisites_met, detail.status) == (False, LessonProgress.Status.NOT_STARTED)
-    lesson_complete(user=user, lesson=catalog["colour-value-scale"])
+    lesson_complete(user=user, lesson=catalog["colour-value-scale"], answers=right_answers(catalog["colour-value-scale"]))
     assert lesson_detail(user, "colour-wheel-three-primaries").prerequisites_met
     with pytest.raises(LessonNotFound):
         lesson_detail(user, "no-such-lesson")

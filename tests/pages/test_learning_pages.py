@@ -5,9 +5,10 @@ import re
 import pytest
 from django.test import Client
 
-from lessons import services as lesson_services
 from lessons.models import Lesson, LessonProgress
+from progress import services as lesson_services
 from progress.models import ProgressEvent
+from tests.lessons.factories import right_answers
 from tests.pages.conftest import assert_clean_html
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_lesson_viewer_shows_the_lesson_neighbours_and_a_start_button(page_clien
 def test_lesson_viewer_lists_prerequisites_with_their_status(page_client, user, catalog):
     lesson = Lesson.objects.published().filter(prerequisites__isnull=False).distinct().first()
     prerequisite = lesson.prerequisites.first()
-    lesson_services.lesson_complete(user=user, lesson=prerequisite)
+    lesson_services.lesson_complete(user=user, lesson=prerequisite, answers=right_answers(prerequisite))
     html = page_client.get(f"/lessons/{lesson.slug}/").content.decode()
     assert "Before this lesson" in html
     assert f'href="/lessons/{prerequisite.slug}/">{prerequisite.title}</a> <span class="pill status-completed">' in html
@@ -143,11 +144,12 @@ def test_checking_an_answer_gives_immediate_feedback_as_json(page_client, catalo
     check = lesson.checks.first()
     right = page_client.post(f"/lessons/{lesson.slug}/checks/{check.order}/", {"choice": check.answer},
                              HTTP_ACCEPT="application/json").json()
-    assert right == {"correct": True, "answer": check.answer, "answer_text": check.choices[check.answer],
-                     "explanation": check.explanation}
+    assert right == {"order": check.order, "choice": check.answer, "correct": True, "answer": check.answer,
+                     "answer_text": check.choices[check.answer], "explanation": check.explanation, "first_try": True}
     wrong = page_client.post(f"/lessons/{lesson.slug}/checks/{check.order}/",
                              {"choice": (check.answer + 1) % len(check.choices)}, HTTP_ACCEPT="application/json").json()
     assert wrong["correct"] is False and wrong["explanation"] == check.explanation
+    assert wrong["first_try"] is False  # the answer was revealed by the first check
 
 
 def test_checking_an_impossible_choice_is_a_400_in_the_envelope(page_client, catalog):
@@ -156,7 +158,7 @@ def test_checking_an_impossible_choice_is_a_400_in_the_envelope(page_client, cat
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_choice" and set(response.json()) == {"code", "message", "details"}
     missing = page_client.post(f"/lessons/{lesson.slug}/checks/42/", {"choice": "0"}, HTTP_ACCEPT="application/json")
-    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert missing.status_code == 404 and missing.json()["code"] == "check_not_found"
 
 
 def test_checking_without_script_renders_the_feedback_in_the_page(page_client, user, catalog):
@@ -178,7 +180,8 @@ def test_completing_with_answers_scores_them_and_moves_the_category(page_client,
     html = response.content.decode()
     assert f"Lesson complete! You answered {len(checks)} of {len(checks)} checks right." in html
     assert 'id="category-progress-value">1 of 6 lessons' in html
-    assert html.count('class="feedback correct"') == len(checks)
+    assert html.count('class="attempt correct"') == len(checks)
+    assert "Mastered: every check right in a complete attempt." in html
     record = LessonProgress.objects.get(user=user, lesson=lesson)
     assert (record.status, record.score) == ("completed", 1.0)
     assert ProgressEvent.objects.filter(user=user, lesson=lesson).count() == 1
@@ -188,7 +191,9 @@ def test_completing_again_keeps_the_first_result(page_client, user, catalog):
     lesson = first_lesson()
     page_client.post(f"/lessons/{lesson.slug}/complete/", answers_for(lesson))
     response = page_client.post(f"/lessons/{lesson.slug}/complete/", answers_for(lesson, right=False), follow=True)
-    assert "You had already completed this lesson; your best score is kept." in response.content.decode()
+    html = response.content.decode()
+    assert "Retry recorded." in html and "Your first score stays" in html
+    assert "Your score is your first complete attempt" in html  # the one way the rule is said
     assert LessonProgress.objects.get(user=user, lesson=lesson).score == 1.0
     assert ProgressEvent.objects.filter(user=user, lesson=lesson).count() == 1
 
@@ -203,12 +208,13 @@ def test_completing_with_some_checks_unanswered_is_refused(page_client, user, ca
     assert LessonProgress.objects.get(user=user, lesson=lesson).status == "in_progress"
 
 
-def test_completing_without_answers_completes_without_a_score(page_client, user, catalog):
+def test_completing_without_answers_is_refused_and_completes_nothing(page_client, user, catalog):
     lesson = first_lesson()
-    response = page_client.post(f"/lessons/{lesson.slug}/complete/", follow=True)
-    assert "Lesson complete!" in response.content.decode()
-    record = LessonProgress.objects.get(user=user, lesson=lesson)
-    assert (record.status, record.score) == ("completed", None)
+    response = page_client.post(f"/lessons/{lesson.slug}/complete/")
+    assert response.status_code == 400
+    assert "Answer every check before completing the lesson" in response.content.decode()
+    assert not LessonProgress.objects.filter(user=user, status="completed").exists()
+    assert not ProgressEvent.objects.filter(user=user).exists()
 
 
 def test_progress_page_draws_a_chart_per_category_and_lists_achievements(page_client, user, catalog,
@@ -228,7 +234,7 @@ def test_progress_page_draws_a_chart_per_category_and_lists_achievements(page_cl
 
 def test_progress_page_charts_follow_the_history(page_client, user, catalog):
     for lesson in Lesson.objects.published().filter(category__slug="colour")[:2]:
-        lesson_services.lesson_complete(user=user, lesson=lesson)
+        lesson_services.lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson))
     chart = next(c for c in page_client.get("/progress/").context["category_charts"] if c["slug"] == "colour")["chart"]
     assert chart.table.rows[-1][1] == "2"
     assert chart.table.rows[0][1] == "0"

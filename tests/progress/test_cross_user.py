@@ -29,7 +29,7 @@ def test_my_progress_history_and_summary_never_show_another_learners(auth_client
 
 def test_writing_my_progress_never_touches_another_learners(auth_client, victim_history):
     auth_client.put("/api/v1/progress/colour/", {"progress": 1}, format="json")
-    assert UserProgress.objects.get(user=victim_history, category__slug="colour").progress == 4
+    assert UserProgress.objects.get(user=victim_history, category__slug="colour").marked == 4
     assert ProgressEvent.objects.filter(user=victim_history).count() == 2
 
 
@@ -41,13 +41,15 @@ def test_mass_assignment_of_user_or_total_is_refused(auth_client, victim_history
     response = auth_client.put("/api/v1/progress/colour/", payload, format="json")
     assert response.status_code == 400
     assert set(response.json()["details"]) & {"user", "user_id", "total_lessons"}
-    assert UserProgress.objects.get(user=victim_history, category__slug="colour").progress == 4
+    assert UserProgress.objects.get(user=victim_history, category__slug="colour").marked == 4
     assert not UserProgress.objects.filter(user=auth_client.user).exists()
 
 
 def test_completing_a_lesson_only_completes_it_for_me(auth_client, victim_history, catalog):
     lesson = catalog["colour-value-scale"]
-    auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {}, format="json")
+    response = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/",
+                                {"answers": [c.answer for c in lesson.checks.all()]}, format="json")
+    assert response.json()["newly_completed"] is True
     assert not LessonProgress.objects.filter(user=victim_history, lesson=lesson).exists()
 
 

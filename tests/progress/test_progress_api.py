@@ -5,19 +5,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from lessons.models import Category
-from lessons.services import lesson_complete
+from lessons.models import Category, Lesson, LessonProgress
 from progress import selectors
 from progress.models import ProgressEvent, UserProgress
-from progress.services import progress_set
+from progress.services import lesson_complete, progress_mark
 from tests.factories import UserFactory
-from tests.lessons.factories import CategoryFactory, LessonFactory, lesson_with_checks
+from tests.lessons.factories import CategoryFactory, LessonFactory, lesson_with_checks, right_answers
 
 pytestmark = pytest.mark.django_db
 
 
+def complete_first(user, category: Category, n: int) -> None:
+    for lesson in Lesson.objects.published().filter(category=category).order_by("difficulty", "title")[:n]:
+        lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson))
+
+
 def test_progress_lists_every_category_including_untouched_ones(auth_client, catalog):
-    progress_set(user=auth_client.user, category=Category.objects.get(slug="colour"), progress=3)
+    complete_first(auth_client.user, Category.objects.get(slug="colour"), 3)
     response = auth_client.get("/api/v1/progress/")
     body = response.json()
     assert response.status_code == 200
@@ -28,7 +32,7 @@ def test_progress_lists_every_category_including_untouched_ones(auth_client, cat
     assert (rows["colour"]["progress"], rows["colour"]["total_lessons"], rows["colour"]["percent"]) == (3, 6, 50.0)
     assert rows["colour"]["last_updated"] is not None
     assert rows["drawing"] == {"category": {"slug": "drawing", "name": "Drawing"}, "progress": 0, "total_lessons": 6,
-                               "percent": 0.0, "is_complete": False, "last_updated": None}
+                               "percent": 0.0, "is_complete": False, "marked": None, "last_updated": None}
 
 
 def test_progress_rows_match_the_orm_reading_of_the_same_data(user):
@@ -41,13 +45,13 @@ def test_progress_rows_match_the_orm_reading_of_the_same_data(user):
     LessonFactory(category=second, is_published=False)
     LessonFactory.create_batch(4, category=third)
     other = UserFactory()
-    progress_set(user=other, category=second, progress=2)
-    progress_set(user=user, category=first, progress=2)
+    complete_first(other, second, 2)
+    complete_first(user, first, 2)
     rows = selectors.category_progress_list(user)
     assert [row.name for row in rows] == ["Ink", "Apple forms", "Zebra lines"]
-    mine = UserProgress.objects.get(user=user, category=first)
+    latest = max(LessonProgress.objects.filter(user=user).values_list("completed_at", flat=True))
     assert [(row.slug, row.progress, row.total_lessons, row.last_updated) for row in rows] == [
-        (third.slug, 0, 4, None), (second.slug, 0, 2, None), (first.slug, 2, 3, mine.last_updated)]
+        (third.slug, 0, 4, None), (second.slug, 0, 2, None), (first.slug, 2, 3, latest)]
     assert timezone.is_aware(rows[2].last_updated)
 
 
@@ -60,7 +64,7 @@ def test_the_fast_list_representation_is_the_serializers():
     rows = [
         CategoryProgress(slug="ink", name="Ink", order=0, progress=0, total_lessons=4, last_updated=None),
         CategoryProgress(slug="clay", name="Clay & Co", order=1, progress=3, total_lessons=3,
-                         last_updated=datetime(2026, 3, 29, 1, 30, 5, 123456, tzinfo=UTC)),
+                         last_updated=datetime(2026, 3, 29, 1, 30, 5, 123456, tzinfo=UTC), marked=2),
         CategoryProgress(slug="song", name="Song", order=2, progress=1, total_lessons=3,
                          last_updated=datetime(2026, 7, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))),
         CategoryProgress(slug="void", name="Void", order=3, progress=0, total_lessons=0, last_updated=None),
@@ -68,11 +72,15 @@ def test_the_fast_list_representation_is_the_serializers():
     assert CategoryProgressOutputSerializer.represent_many(rows) == CategoryProgressOutputSerializer(rows, many=True).data
 
 
-def test_put_sets_progress_and_records_one_manual_event(auth_client, catalog):
+def test_put_sets_the_self_paced_marker_beside_the_counted_progress_and_records_one_manual_event(auth_client, catalog):
+    complete_first(auth_client.user, Category.objects.get(slug="writing"), 1)
     response = auth_client.put("/api/v1/progress/writing/", {"progress": 4}, format="json")
     assert response.status_code == 200
-    assert (response.json()["progress"], response.json()["total_lessons"]) == (4, 6)
-    event = ProgressEvent.objects.get(user=auth_client.user)
+    body = response.json()
+    assert (body["progress"], body["marked"], body["total_lessons"], body["is_complete"]) == (1, 4, 6, False)
+    summary = auth_client.get("/api/v1/progress/summary/").json()
+    assert (summary["lessons_completed"], summary["categories_complete"]) == (1, 0)
+    event = ProgressEvent.objects.get(user=auth_client.user, source="manual")
     assert (event.category.slug, event.previous, event.new, event.source, event.lesson) == ("writing", 0, 4, "manual", None)
 
 
@@ -83,6 +91,30 @@ def test_put_with_the_same_value_changes_nothing(auth_client, catalog):
     assert ProgressEvent.objects.filter(user=auth_client.user).count() == 1
 
 
+def test_bulk_put_sets_several_markers_and_answers_every_category(auth_client, catalog):
+    response = auth_client.put("/api/v1/progress/", [{"category": "writing", "progress": 2},
+                                                     {"category": "colour", "progress": 6}], format="json")
+    assert response.status_code == 200
+    rows = {row["category"]["slug"]: row for row in response.json()}
+    assert len(rows) == 6
+    assert (rows["writing"]["marked"], rows["colour"]["marked"], rows["drawing"]["marked"]) == (2, 6, None)
+    assert {row["progress"] for row in rows.values()} == {0}
+
+
+@pytest.mark.parametrize("payload", [
+    [{"category": "writing", "progress": 2}, {"category": "colour", "progress": 99}],
+    [{"category": "writing", "progress": 2}, {"category": "sculpture", "progress": 1}],
+    [{"category": "writing", "progress": 2}, {"category": "writing", "progress": 3}],
+    [{"category": "writing", "progress": 2, "user": 1}],
+    {"category": "writing", "progress": 2},
+])
+def test_bulk_put_is_all_or_nothing(auth_client, catalog, payload):
+    response = auth_client.put("/api/v1/progress/", payload, format="json")
+    assert response.status_code in (400, 404)
+    assert set(response.json()) == {"code", "message", "details"}
+    assert not UserProgress.objects.exists() and not ProgressEvent.objects.exists()
+
+
 @pytest.mark.parametrize("value", [7, -1, 10**12])
 def test_put_outside_zero_to_total_is_a_400_and_changes_nothing(auth_client, catalog, value):
     response = auth_client.put("/api/v1/progress/writing/", {"progress": value}, format="json")
@@ -90,7 +122,7 @@ def test_put_outside_zero_to_total_is_a_400_and_changes_nothing(auth_client, cat
     assert response.json()["code"] == "progress_out_of_range"
     assert response.json()["details"] == {"progress": ["Must be an integer from 0 to 6."]}
     assert not ProgressEvent.objects.exists()
-    assert not UserProgress.objects.filter(progress__gt=0).exists()
+    assert not UserProgress.objects.exists()
 
 
 @pytest.mark.parametrize("payload", [{"progress": "three"}, {"progress": 2.5}, {"progress": None}, {}, [3], "3",
@@ -118,11 +150,12 @@ def test_history_lists_my_events_newest_first_with_their_lesson(auth_client):
     lesson = lesson_with_checks(1)
     LessonFactory(category=lesson.category)
     lesson_complete(user=auth_client.user, lesson=lesson, answers=[0])
-    progress_set(user=auth_client.user, category=lesson.category, progress=2)
+    progress_mark(user=auth_client.user, category=lesson.category, marked=2)
     body = auth_client.get("/api/v1/progress/history/").json()
     assert body["count"] == 2
     manual, done = body["results"]
-    assert (manual["source"], manual["previous"], manual["new"], manual["delta"], manual["lesson"]) == ("manual", 1, 2, 1, None)
+    assert (manual["source"], manual["previous"], manual["new"], manual["delta"], manual["lesson"]) == ("manual", 0, 2, 2, None)
+    assert (done["previous"], done["new"]) == (0, 1)
     assert (done["source"], done["lesson"]) == ("lesson", {"slug": lesson.slug, "title": lesson.title})
     assert done["category"] == {"slug": lesson.category.slug, "name": lesson.category.name}
 
@@ -133,8 +166,8 @@ def test_history_filters_by_category_and_time_range(auth_client):
     LessonFactory.create_batch(5, category=b)
     now = timezone.now()
     for value, days_ago in enumerate((10, 5, 1), 1):
-        progress_set(user=auth_client.user, category=a, progress=value, at=now - timedelta(days=days_ago))
-    progress_set(user=auth_client.user, category=b, progress=1, at=now - timedelta(days=5))
+        progress_mark(user=auth_client.user, category=a, marked=value, at=now - timedelta(days=days_ago))
+    progress_mark(user=auth_client.user, category=b, marked=1, at=now - timedelta(days=5))
     since = (now - timedelta(days=6)).isoformat().replace("+00:00", "Z")
     until = (now - timedelta(days=2)).isoformat().replace("+00:00", "Z")
     only_a = auth_client.get("/api/v1/progress/history/", {"category": a.slug}).json()
@@ -151,7 +184,7 @@ def test_history_accepts_plain_dates_in_my_time_zone(auth_client):
     LessonFactory.create_batch(3, category=category)
     # 2026-03-09 23:30 UTC is already 2026-03-10 in Auckland (UTC+13).
     moment = datetime(2026, 3, 9, 23, 30, tzinfo=UTC)
-    progress_set(user=auth_client.user, category=category, progress=1, at=moment)
+    progress_mark(user=auth_client.user, category=category, marked=1, at=moment)
     on_the_10th = auth_client.get("/api/v1/progress/history/?since=2026-03-10&until=2026-03-10").json()
     on_the_9th = auth_client.get("/api/v1/progress/history/?since=2026-03-09&until=2026-03-09").json()
     assert (on_the_10th["count"], on_the_9th["count"]) == (1, 0)
@@ -175,9 +208,9 @@ def test_history_runs_a_bounded_number_of_queries_whatever_the_page_size(
     category = CategoryFactory()
     lessons = LessonFactory.create_batch(60, category=category)
     for lesson in lessons:
-        lesson_complete(user=auth_client.user, lesson=lesson)
+        lesson_complete(user=auth_client.user, lesson=lesson, answers=right_answers(lesson))
     for value in (10, 20, 30):
-        progress_set(user=auth_client.user, category=category, progress=value)
+        progress_mark(user=auth_client.user, category=category, marked=value)
     with django_assert_max_num_queries(5):
         body = auth_client.get(f"/api/v1/progress/history/?page_size={page_size}&category={category.slug}").json()
     assert len(body["results"]) == min(page_size, 63)
@@ -186,7 +219,8 @@ def test_history_runs_a_bounded_number_of_queries_whatever_the_page_size(
 @pytest.mark.parametrize("page_size", [2, 100])
 def test_progress_list_runs_a_bounded_number_of_queries(auth_client, catalog, django_assert_max_num_queries, page_size):
     for category in Category.objects.all():
-        progress_set(user=auth_client.user, category=category, progress=1)
+        complete_first(auth_client.user, category, 1)
+        progress_mark(user=auth_client.user, category=category, marked=2)
     with django_assert_max_num_queries(2):  # the session check and the category rows
         body = auth_client.get(f"/api/v1/progress/?page_size={page_size}").json()
     assert len(body["results"]) == min(page_size, 6)

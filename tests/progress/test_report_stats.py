@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lessons.services import lesson_complete, lesson_start
 from progress.selectors import report_learning_stats
-from progress.services import progress_set
+from progress.services import lesson_complete, lesson_start, progress_mark
 from tests.factories import UserFactory
-from tests.lessons.factories import CategoryFactory, LessonFactory, lesson_with_checks
+from tests.lessons.factories import CategoryFactory, LessonFactory, lesson_with_checks, right_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +23,10 @@ def test_report_counts_completions_learners_scores_and_streaks_in_the_window():
     for i, lesson in enumerate(d_lessons[:7]):  # seven days in a row up to the last day of the window
         lesson_complete(user=keen, lesson=lesson, answers=[0, 1] if i % 2 == 0 else [0, 0],
                         at=END - timedelta(days=6 - i, hours=2))
-    lesson_complete(user=casual, lesson=c_lessons[0], at=END - timedelta(days=3))
+    lesson_complete(user=casual, lesson=c_lessons[0], answers=right_answers(c_lessons[0]), at=END - timedelta(days=3))
     lesson_start(user=casual, lesson=c_lessons[1], at=END - timedelta(days=2))
-    progress_set(user=casual, category=colour, progress=3, at=END - timedelta(days=1))
-    lesson_complete(user=idle, lesson=c_lessons[0], at=END - timedelta(days=40))  # before the window
+    progress_mark(user=casual, category=colour, marked=3, at=END - timedelta(days=1))
+    lesson_complete(user=idle, lesson=c_lessons[0], answers=right_answers(c_lessons[0]), at=END - timedelta(days=40))  # before the window
     stats = report_learning_stats(start=END - timedelta(days=7), end=END)
     json.dumps(stats)
     assert stats["lessons_completed"] == 7 + 1
@@ -35,7 +34,7 @@ def test_report_counts_completions_learners_scores_and_streaks_in_the_window():
     assert stats["active_learners"] == 2 and stats["learners_completing"] == 2
     assert stats["progress_events"] == 7 + 1 + 1 and stats["manual_updates"] == 1
     assert stats["lessons_started"] == 7 + 1 + 1  # a completion without a start counts as started
-    assert stats["average_score"] == round((4 * 1.0 + 3 * 0.5) / 7, 4)  # the casual completion had no answers
+    assert stats["average_score"] == round((4 * 1.0 + 3 * 0.5) / 7, 4)  # the casual lesson has no checks: no score
     assert (stats["learners_streak_3"], stats["learners_streak_7"]) == (1, 1)
 
 

@@ -6,11 +6,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import UserPreferences
-from lessons.services import lesson_complete
 from progress.models import UserAchievement
 from progress.selectors import activity_by_day, progress_summary
-from progress.services import achievements_award
-from tests.lessons.factories import CategoryFactory, LessonFactory
+from progress.services import achievements_award, lesson_complete
+from tests.lessons.factories import CategoryFactory, LessonFactory, right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +33,14 @@ def test_summary_of_a_new_learner_is_all_zeros(auth_client, catalog):
     assert body["this_week"]["lessons_completed"] == 0 and body["last_week"]["lessons_completed"] == 0
 
 
-def test_summary_moves_with_completions_and_manual_progress(auth_client, catalog):
+def test_summary_moves_with_completions_and_never_with_a_self_paced_marker(auth_client, catalog):
     lesson = catalog["music-rhythm-steady-pulse"]
     answers = [c.answer for c in lesson.checks.all()]
     auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {"answers": answers}, format="json")
     auth_client.put("/api/v1/progress/photography/", {"progress": 6}, format="json")
     body = auth_client.get("/api/v1/progress/summary/").json()
-    assert body["overall_percent"] == round(100 * 7 / 36, 1)
-    assert (body["lessons_completed"], body["average_score"], body["categories_complete"]) == (1, 1.0, 1)
+    assert body["overall_percent"] == round(100 * 1 / 36, 1)
+    assert (body["lessons_completed"], body["average_score"], body["categories_complete"]) == (1, 1.0, 0)
     assert body["streak"] == {"current": 1, "best": 1, "active_today": True}
     assert body["this_week"]["lessons_completed"] == 1 and body["this_week"]["progress_events"] == 2
     assert body["last_activity"] is not None
@@ -55,7 +54,7 @@ def test_streaks_count_consecutive_local_days_in_the_learners_time_zone(user):
     # Local noon in UTC+14 is 22:00 UTC the day before: days are counted on the learner's calendar.
     # Three days in a row, a gap, then yesterday and today.
     for lesson, days_ago in zip(lessons, (6, 5, 4, 1, 0), strict=False):
-        lesson_complete(user=user, lesson=lesson, at=min(local_noon("Pacific/Kiritimati", days_ago), timezone.now()))
+        lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson), at=min(local_noon("Pacific/Kiritimati", days_ago), timezone.now()))
     summary = progress_summary(type(user).objects.get(pk=user.pk))
     assert (summary.current_streak, summary.best_streak, summary.active_today) == (2, 3, True)
 
@@ -67,8 +66,8 @@ def test_two_completions_late_evening_and_early_morning_local_are_two_days(user)
     a, b = LessonFactory.create_batch(2, category=category)
     # 23:30 and 07:30 local on consecutive days (both on the same UTC day would be wrong).
     evening = local_noon("America/Los_Angeles", 3) + timedelta(hours=11, minutes=30)
-    lesson_complete(user=user, lesson=a, at=evening)
-    lesson_complete(user=user, lesson=b, at=evening + timedelta(hours=8))
+    lesson_complete(user=user, lesson=a, answers=right_answers(a), at=evening)
+    lesson_complete(user=user, lesson=b, answers=right_answers(b), at=evening + timedelta(hours=8))
     summary = progress_summary(user)
     assert summary.best_streak == 2 and summary.current_streak == 0
 
@@ -76,9 +75,9 @@ def test_two_completions_late_evening_and_early_morning_local_are_two_days(user)
 def test_a_backdated_completion_between_days_recounts_the_streak(user):
     category = CategoryFactory()
     a, b, c = LessonFactory.create_batch(3, category=category)
-    lesson_complete(user=user, lesson=a, at=local_noon("UTC", 2))
-    lesson_complete(user=user, lesson=b, at=local_noon("UTC", 0))
-    lesson_complete(user=user, lesson=c, at=local_noon("UTC", 1))
+    lesson_complete(user=user, lesson=a, answers=right_answers(a), at=local_noon("UTC", 2))
+    lesson_complete(user=user, lesson=b, answers=right_answers(b), at=local_noon("UTC", 0))
+    lesson_complete(user=user, lesson=c, answers=right_answers(c), at=local_noon("UTC", 1))
     summary = progress_summary(user)
     assert (summary.current_streak, summary.best_streak) == (3, 3)
 
@@ -86,8 +85,8 @@ def test_a_backdated_completion_between_days_recounts_the_streak(user):
 def test_activity_by_day_has_one_entry_per_local_day_with_zeros(user):
     category = CategoryFactory()
     a, b = LessonFactory.create_batch(2, category=category, minutes=20)
-    lesson_complete(user=user, lesson=a, at=local_noon("UTC", 2))
-    lesson_complete(user=user, lesson=b, at=local_noon("UTC", 2) + timedelta(hours=1))
+    lesson_complete(user=user, lesson=a, answers=right_answers(a), at=local_noon("UTC", 2))
+    lesson_complete(user=user, lesson=b, answers=right_answers(b), at=local_noon("UTC", 2) + timedelta(hours=1))
     days = activity_by_day(user, 7)
     assert len(days) == 7 and days[-1].day == timezone.now().date()
     assert [d.lessons_completed for d in days] == [0, 0, 0, 0, 2, 0, 0]
@@ -108,7 +107,7 @@ def test_achievements_are_awarded_after_commit_and_listed_in_the_summary(
 
 def test_each_achievement_is_awarded_once(user, catalog):
     lesson = catalog["drawing-blind-contour"]
-    lesson_complete(user=user, lesson=lesson, answers=None)
+    lesson_complete(user=user, lesson=lesson, answers=wrong_answers(lesson))
     assert [a.achievement.code for a in achievements_award(user=user)] == ["first-lesson"]
     assert achievements_award(user=user) == []
     assert UserAchievement.objects.filter(user=user).count() == 1
@@ -118,7 +117,7 @@ def test_category_complete_streak_and_stretch_badges(user):
     category = CategoryFactory()
     lessons = [LessonFactory(category=category, difficulty=d) for d in (1, 3, 5)]
     for lesson, days_ago in zip(lessons, (2, 1, 0), strict=True):
-        lesson_complete(user=user, lesson=lesson, at=local_noon("UTC", days_ago))
+        lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson), at=local_noon("UTC", days_ago))
     codes = {a.achievement.code for a in achievements_award(user=user)}
     assert {"first-lesson", "category-complete", "streak-3", "stretch", "explorer"} <= codes
     assert "streak-7" not in codes and "five-lessons" not in codes
@@ -129,7 +128,7 @@ def test_summary_runs_a_fixed_number_of_queries_whatever_the_history(user, djang
     lessons = LessonFactory.create_batch(40, category=category)
     start = timezone.now() - timedelta(days=60)
     for i, lesson in enumerate(lessons):
-        lesson_complete(user=user, lesson=lesson, at=start + timedelta(days=i, hours=1))
+        lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson), at=start + timedelta(days=i, hours=1))
     user = type(user).objects.select_related("preferences").get(pk=user.pk)
     with django_assert_max_num_queries(12):
         summary = progress_summary(user)

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from lessons import services as lesson_services
 from lessons.models import Lesson
+from progress import services as lesson_services
 from telemetry import services as telemetry_services
 from tests.ui.conftest import sign_in
 

@@ -1,9 +1,12 @@
 """Demo learners with months of realistic activity, so every chart and report has data.
 
 Everything is written through the same services the API uses (``lesson_start``,
-``lesson_complete``, ``progress_set``, ``achievements_award``), backdated with their ``at``
-argument, so the invariants hold: progress <= total, one history event per change, streaks and
-badges consistent with the history, nothing dated in the future.
+``lesson_check_answer``, ``lesson_complete``, ``achievements_award``), backdated with their
+``at`` argument, so the demo holds only states a learner can reach through the product: every
+completion answers every check, some checks are tried before completing, some lessons are
+retried to master them, and the demo learner has lessons in progress to continue. Category
+progress is counted from those completions like anyone's; streaks and badges follow from them
+and nothing is dated in the future.
 """
 
 import random
@@ -18,9 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserPreferences
 from lessons.models import Category, Lesson
-from lessons.services import lesson_complete, lesson_start
-from progress.models import UserProgress
-from progress.services import achievements_award, progress_set
+from progress.services import achievements_award, lesson_check_answer, lesson_complete, lesson_start
 
 DEMO_PASSWORD = "crazy-diamonds-demo"
 
@@ -87,15 +88,26 @@ class Learner:
                    * (1.5 if lesson.style == self.profile.style else 1.0) / lesson.difficulty for lesson in ready]
         return self.rng.choices(ready, weights=weights)[0]
 
-    def _answers(self, lesson: Lesson) -> list[int] | None:
-        if self.rng.random() < 0.1:
-            return None  # completed without doing the checks
-        answers = []
-        for check in lesson.checks.all():
-            right = self.rng.random() < self.profile.skill - 0.06 * (lesson.difficulty - 1)
-            wrong = [i for i in range(len(check.choices)) if i != check.answer]
-            answers.append(check.answer if right else self.rng.choice(wrong))
-        return answers
+    def _answer(self, lesson: Lesson, check, *, bonus: float = 0.0) -> int:
+        right = self.rng.random() < self.profile.skill + bonus - 0.06 * (lesson.difficulty - 1)
+        wrong = [i for i in range(len(check.choices)) if i != check.answer]
+        return check.answer if right or not wrong else self.rng.choice(wrong)
+
+    def _answers(self, lesson: Lesson, *, bonus: float = 0.0) -> list[int]:
+        return [self._answer(lesson, check, bonus=bonus) for check in lesson.checks.all()]
+
+    def _work_through(self, lesson: Lesson, moment: datetime, finish: datetime, now: datetime) -> None:
+        """Sometimes try a check before completing, complete with every answer, sometimes retry."""
+        checks = list(lesson.checks.all())
+        if checks and self.rng.random() < 0.3:
+            check = self.rng.choice(checks)
+            lesson_check_answer(user=self.user, lesson=lesson, order=check.order, choice=self._answer(lesson, check),
+                                at=moment + (finish - moment) / 2)
+        completion = lesson_complete(user=self.user, lesson=lesson, answers=self._answers(lesson), at=finish)
+        if completion.record.mastery != "mastered" and self.rng.random() < 0.4:
+            retry_at = finish + timedelta(minutes=self.rng.randint(2, 30))
+            if retry_at < now:
+                    lesson_complete(user=self.user, lesson=lesson, answers=self._answers(lesson, bonus=0.2), at=retry_at)
 
     def practise(self, day, now: datetime, *, must_complete: bool = False) -> datetime | None:
         """One day of practice; returns the time of the day's last activity (None if nothing happened)."""
@@ -114,27 +126,20 @@ class Learner:
             if (not must_complete and self.rng.random() < 0.3) or finish >= now:  # left for another day
                 moment = finish + timedelta(minutes=self.rng.randint(20, 180))
                 continue
-            lesson_complete(user=self.user, lesson=lesson, answers=self._answers(lesson), at=finish)
+            self._work_through(lesson, moment, finish, now)
             self.done.add(lesson.pk)
             self.completions += 1
             last = finish
             moment = finish + timedelta(minutes=self.rng.randint(10, 240))
-        if last is not None and self.rng.random() < 0.1:
-            last = self._manual_update(last, now) or last
         return last
 
-    def _manual_update(self, after: datetime, now: datetime) -> datetime | None:
-        """A learner correcting a category's progress by hand (work done outside the product)."""
-        rows = list(UserProgress.objects.filter(user=self.user).select_related("category"))
-        if not rows:
-            return None
-        row = self.rng.choice(rows)
-        target = min(row.total_lessons, max(0, row.progress + self.rng.choice((-1, 1, 1, 2))))
-        moment = after + timedelta(minutes=self.rng.randint(5, 60))
-        if target == row.progress or moment >= now:
-            return None
-        progress_set(user=self.user, category=row.category, progress=target, at=moment)
-        return moment
+    def leave_in_progress(self, now: datetime, count: int) -> None:
+        """Start ``count`` lessons the learner has not finished yet, in the last day (for "continue")."""
+        open_lessons = [lesson for lesson in self.catalog.lessons if lesson.pk not in self.done | self.started
+                        and self.catalog.prerequisites.get(lesson.pk, set()) <= self.done]
+        for i, lesson in enumerate(self.rng.sample(open_lessons, min(count, len(open_lessons)))):
+            lesson_start(user=self.user, lesson=lesson, at=now - timedelta(hours=3 + 2 * i))
+            self.started.add(lesson.pk)
 
 
 class Command(BaseCommand):
@@ -190,4 +195,6 @@ class Command(BaseCommand):
             last = learner.practise(day, now, must_complete=keep_streak)
             if last is not None:
                 achievements_award(user=user, at=last)
+        if profile is PROFILES[0]:
+            learner.leave_in_progress(now, count=2)
         return learner
