@@ -53,18 +53,18 @@ class ProgressViewSet(viewsets.GenericViewSet):
         services.progress_mark(user=request.user, category=category, marked=data.validated_data["progress"])
         return Response(s.CategoryProgressOutputSerializer(selectors.category_progress_get(request.user, category)).data)
 
-    @extend_schema(request=s.ProgressBulkItemInputSerializer(many=True),
+    @extend_schema(operation_id="progress_bulk_update", request=s.ProgressBulkItemInputSerializer(many=True),
                    responses={200: s.CategoryProgressOutputSerializer(many=True),
                               **error_responses(400, 401, 404, 415, 429)},
                    tags=["progress"])
     def bulk_update(self, request):
-        """Set self-paced markers in several categories at once, all or nothing; answers every category."""
+        """Set self-paced markers in several categories at once, all or nothing; answers like `GET progress/`."""
         data = s.ProgressBulkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         updates = [services.MarkerUpdate(category=_category(item["category"]), marked=item["progress"])
                    for item in data.validated_data]
         services.progress_mark_many(user=request.user, updates=updates)
-        return Response(s.CategoryProgressOutputSerializer.represent_many(selectors.category_progress_list(request.user)))
+        return self.list(request)
 
     @extend_schema(responses={200: s.SummaryOutputSerializer, **error_responses(401, 429)}, tags=["progress"])
     @action(detail=False, methods=["get"], pagination_class=None)

@@ -6,6 +6,7 @@ import factory
 
 from lessons.catalog import render_lesson_html
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
+from lessons.signals import lessons_changed
 from tests.factories import UserFactory
 
 BODY = """## Objective
@@ -58,6 +59,13 @@ class LessonFactory(factory.django.DjangoModelFactory):
     body_html = factory.LazyAttribute(lambda lesson: render_lesson_html(lesson.body_markdown))
     content_hash = factory.LazyAttribute(lambda lesson: hashlib.sha256(lesson.slug.encode()).hexdigest())
     is_published = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Written as the lessons services write: the change is announced, so search indexes it."""
+        lesson = super()._create(model_class, *args, **kwargs)
+        lessons_changed.send(sender=Lesson, lesson_ids=[lesson.pk])
+        return lesson
 
 
 class LessonCheckFactory(factory.django.DjangoModelFactory):

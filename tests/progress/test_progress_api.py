@@ -95,8 +95,8 @@ def test_bulk_put_sets_several_markers_and_answers_every_category(auth_client, c
     response = auth_client.put("/api/v1/progress/", [{"category": "writing", "progress": 2},
                                                      {"category": "colour", "progress": 6}], format="json")
     assert response.status_code == 200
-    rows = {row["category"]["slug"]: row for row in response.json()}
-    assert len(rows) == 6
+    rows = {row["category"]["slug"]: row for row in response.json()["results"]}
+    assert len(rows) == response.json()["count"] == 6
     assert (rows["writing"]["marked"], rows["colour"]["marked"], rows["drawing"]["marked"]) == (2, 6, None)
     assert {row["progress"] for row in rows.values()} == {0}
 

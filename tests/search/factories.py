@@ -23,3 +23,20 @@ class LessonFactory(lessons.LessonFactory):
     tags = factory.LazyFunction(list)
     body_markdown = "## Steps\n\nDo the thing."
     body_html = "<h2>Steps</h2><p>Do the thing.</p>"
+
+
+def save_lesson(lesson) -> None:
+    """Edit a lesson the way the lessons services do: save it and announce the change."""
+    from lessons.signals import lessons_changed
+
+    lesson.save()
+    lessons_changed.send(sender=type(lesson), lesson_ids=[lesson.pk])
+
+
+def delete_lessons(queryset) -> None:
+    """Delete lessons the way ``lessons_delete`` does: delete them and announce the change."""
+    from lessons.signals import lessons_changed
+
+    ids = list(queryset.values_list("pk", flat=True))
+    queryset.delete()
+    lessons_changed.send(sender=queryset.model, lesson_ids=ids)

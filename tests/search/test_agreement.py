@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lessons.models import Lesson
 from search import selectors
 from search.text import WORD_RE
-from tests.search.factories import CategoryFactory, LessonFactory
+from tests.search.factories import CategoryFactory, LessonFactory, delete_lessons
 
 LETTERS = "abcdAB"
 word = st.text(alphabet=LETTERS, min_size=1, max_size=5)
@@ -74,7 +74,7 @@ def all_ids(q: str, *, turbo: bool, category=None, page_size: int = 3) -> list[i
 
 
 def build_catalog(specs, categories):
-    Lesson.objects.all().delete()
+    delete_lessons(Lesson.objects.all())
     for n, spec in enumerate(specs):
         LessonFactory(
             slug=f"gen-{n}", title=f"{spec['title']} #{n}", summary=spec["summary"], body_markdown=spec["body"],

@@ -3,7 +3,7 @@
 import pytest
 
 from search import selectors
-from tests.search.factories import LessonFactory
+from tests.search.factories import LessonFactory, save_lesson
 
 
 def test_a_repeated_search_is_served_from_the_cache(db, catalog):
@@ -36,7 +36,7 @@ def test_an_edited_lesson_invalidates_cached_results(db, catalog, turbo):
     catalog["wheel"].title = "Colour circle"
     catalog["wheel"].summary = "Mix a circle."
     catalog["wheel"].body_markdown = "Paint a circle of hues."
-    catalog["wheel"].save()
+    save_lesson(catalog["wheel"])
     result = selectors.search_execute(query="wheel", turbo=turbo)
     assert result.cached is False and result.items == []
 
