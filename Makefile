@@ -38,9 +38,10 @@ run: venv
 	  echo "" && \
 	  HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile start
 
-# Runs the whole suite (creates/updates the virtualenv first).
+# Runs the whole suite in parallel (creates/updates the virtualenv first); TEST_WORKERS=0 runs it serially.
+TEST_WORKERS ?= 2
 test: venv-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 superuser: venv
 	@$(PY) scripts/local_env.py

@@ -64,12 +64,14 @@ def _history(rng: random.Random, *, user, events: int, days: int, categories: li
         done = rng.sample(ids, k=min(len(ids), round(len(ids) * completed_share)))
         for lesson_id in done:
             finished = start + timedelta(seconds=rng.uniform(0, days * 86400))
+            score = rng.choice([0.5, 1.0])
             records.append(LessonProgress(
-                user=user, lesson_id=lesson_id, status=LessonProgress.Status.COMPLETED, score=rng.choice([None, 0.5, 1.0]),
+                user=user, lesson_id=lesson_id, status=LessonProgress.Status.COMPLETED, score=score, best_score=score,
                 attempts=1, time_spent_seconds=rng.randint(300, 1800), started_at=finished - timedelta(minutes=20),
                 completed_at=finished,
             ))
-        progress.append(UserProgress(user=user, category=cat, progress=len(done), total_lessons=len(ids)))
+        if rng.random() < 0.1:  # now and then a self-paced marker, as learners set them
+            progress.append(UserProgress(user=user, category=cat, marked=rng.randint(0, len(ids)), last_updated=now))
     return out_events, progress, records
 
 

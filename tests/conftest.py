@@ -24,6 +24,37 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The security and reliability figures ("N tried, N failed"), once, after the run."""
+    from tests.accounts import tally
+    from tests.reliability import figures
+
+    tally.print_summary(terminalreporter)
+    figures.print_notes(terminalreporter)
+
+
+def pytest_sessionfinish(session):
+    """A parallel worker hands its figures to the controller (pytest-xdist's ``workeroutput``)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.accounts import tally
+        from tests.reliability import figures
+
+        workeroutput["tally"] = tally.export()
+        workeroutput["notes"] = figures.export()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller adds each finished worker's figures to its own."""
+    from tests.accounts import tally
+    from tests.reliability import figures
+
+    output = getattr(node, "workeroutput", {})
+    tally.merge(output.get("tally", {}))
+    figures.merge(output.get("notes", []))
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests written for the other storage shape are deselected (they run in that shape's CI pass)."""
     keep, drop = [], []

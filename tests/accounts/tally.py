@@ -1,8 +1,9 @@
 """Suite figures ("N tried, N failed") gathered while the tests run, printed once at the end.
 
 SECURITY.md asks every security suite to report how many cases it tried and how many failed.
-Tests call :func:`record`; the ``pytest_terminal_summary`` hook in ``tests/accounts/conftest.py``
-and ``tests/controlpanel/conftest.py`` prints the table (once, whichever conftest runs).
+Tests call :func:`record`; the ``pytest_terminal_summary`` hook in ``tests/conftest.py`` prints
+the table once. Under pytest-xdist each worker hands its figures to the controller when it
+finishes (``export``/``merge``), so the table counts every worker's cases.
 """
 
 from collections import defaultdict
@@ -17,6 +18,17 @@ def record(suite: str, *, tried: int, failed: int) -> str:
     figures[0] += tried
     figures[1] += failed
     return f"{suite}: {tried} tried, {failed} failed"
+
+
+def export() -> dict[str, list[int]]:
+    """This process's figures, for a parallel worker to hand to the controller."""
+    return {suite: list(figures) for suite, figures in _FIGURES.items()}
+
+
+def merge(figures: dict[str, list[int]]) -> None:
+    """Add a worker's figures (see ``tests/conftest.py``)."""
+    for suite, (tried, failed) in figures.items():
+        record(suite, tried=tried, failed=failed)
 
 
 def print_summary(terminalreporter) -> None:

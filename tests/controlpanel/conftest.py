@@ -1,7 +1,1 @@
 """Fixtures for the cross-app plumbing suites."""
-
-from tests.accounts import tally
-
-
-def pytest_terminal_summary(terminalreporter):
-    tally.print_summary(terminalreporter)

@@ -4,15 +4,8 @@ import shutil
 
 import pytest
 
-from tests.accounts import tally
 from tests.conftest import ON_POSTGRES, ON_REDIS
 from tests.reliability import harness
-from tests.reliability.figures import print_notes
-
-
-def pytest_terminal_summary(terminalreporter):
-    tally.print_summary(terminalreporter)
-    print_notes(terminalreporter)
 
 
 @pytest.fixture(scope="session")
