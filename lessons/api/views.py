@@ -1,7 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from controlpanel.api.schema import error_responses
@@ -9,19 +8,11 @@ from lessons import selectors
 from lessons.api import serializers as s
 
 
-class ViewMetadata(SimpleMetadata):
-    """OPTIONS names the view and its formats; it never looks an object up to describe a form."""
-
-    def determine_actions(self, request, view):
-        return {}
-
-
 class LessonViewSet(viewsets.GenericViewSet):
     """The Crazy Diamonds catalog as the requesting learner sees it."""
 
     lookup_field = "slug"
     lookup_value_converter = "slug"
-    metadata_class = ViewMetadata
     serializer_class = s.LessonListOutputSerializer
 
     @extend_schema(parameters=[s.LessonFilterInputSerializer], responses={200: s.LessonListOutputSerializer(many=True),

@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from controlpanel.api.schema import error_responses
-from lessons.api.views import ViewMetadata
 from lessons.selectors import lesson_get_published
 from progress import selectors, services
 from progress.api import serializers as s
@@ -22,7 +21,6 @@ class ProgressViewSet(viewsets.GenericViewSet):
 
     lookup_field = "category"
     lookup_value_converter = "slug"
-    metadata_class = ViewMetadata
     serializer_class = s.CategoryProgressOutputSerializer
 
     @extend_schema(responses={200: s.CategoryProgressOutputSerializer(many=True), **error_responses(401, 429)},
@@ -90,7 +88,6 @@ class LessonActivityViewSet(viewsets.GenericViewSet):
 
     lookup_field = "slug"
     lookup_value_converter = "slug"
-    metadata_class = ViewMetadata
     serializer_class = s.LessonCompletionOutputSerializer
 
     @extend_schema(request=None, responses={200: s.LessonStartOutputSerializer, **error_responses(401, 404, 429)},
