@@ -27,7 +27,7 @@ def _live_user_statement(alias: str) -> tuple[str, list, list[str]]:
     It is the statement ``User.objects.filter(pk=…, is_active=True, auth_sessions__pk=…,
     auth_sessions__revoked_at__isnull=True, auth_sessions__expires_at__gt=now).first()`` runs;
     the ORM spends ~20× longer compiling it than the database spends answering, on every API
-    request (PERFORMANCE.md P1), so it is compiled here once. Values go through the same
+    request (docs/performance.md, P1), so it is compiled here once. Values go through the same
     converters the ORM applies, so the ``User`` built from the row is the one the ORM returns.
     """
     connection = connections[alias]

@@ -1,4 +1,4 @@
-"""The benchmark harness: every performance goal (P1–P8 in PERFORMANCE.md), side by side.
+"""The benchmark harness: every performance goal (P1–P10 in docs/performance.md), side by side.
 
     make bench                                  # both shapes, full length
     make bench BENCH_ARGS="--shape sqlite --quick"
@@ -380,7 +380,7 @@ def render(reports: list[ShapeReport], args, argv: list[str], wrk: str | None, s
 
 
 def parse_args(argv: list[str]):
-    parser = argparse.ArgumentParser(description="Measure every performance goal (PERFORMANCE.md) on both storage shapes.")
+    parser = argparse.ArgumentParser(description="Measure every performance goal (docs/performance.md) on both storage shapes.")
     parser.add_argument("--shape", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="about a minute per shape: shorter runs, fewer pairs, less data")
     parser.add_argument("--duration", type=float, help="seconds per load run (default 6, quick 2)")

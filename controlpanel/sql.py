@@ -1,7 +1,7 @@
 """Hand-compiled statements for the hottest reads, with the ORM's own value conversion.
 
 A few reads run on nearly every API request (the session check, a learner's category rows).
-The ORM spends far longer compiling them than the database spends answering (PERFORMANCE.md
+The ORM spends far longer compiling them than the database spends answering (docs/performance.md
 P1), so those few are written once per database from the models' metadata and run through a
 cursor. Values still pass through the converters the ORM would apply (SQLite's text
 datetimes become aware datetimes, booleans become ``bool``), so callers see the same objects.

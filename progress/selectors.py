@@ -1,7 +1,7 @@
 """Reads of the progress app, shaped for the API, the dashboard pages and the reports.
 
 Costs: every per-learner selector runs a fixed number of queries, O(categories) or O(page),
-whatever the length of the learner's history (PERFORMANCE.md P7); streaks are read from the
+whatever the length of the learner's history (docs/performance.md, P7); streaks are read from the
 ``LearningStreak`` row the services keep up to date.
 """
 

@@ -1,6 +1,6 @@
 """Suite figures ("N tried, N failed") gathered while the tests run, printed once at the end.
 
-SECURITY.md asks every security suite to report how many cases it tried and how many failed.
+docs/security.md asks every security suite to report how many cases it tried and how many failed.
 Tests call :func:`record`; the ``pytest_terminal_summary`` hook in ``tests/conftest.py`` prints
 the table once. Under pytest-xdist each worker hands its figures to the controller when it
 finishes (``export``/``merge``), so the table counts every worker's cases.

@@ -1,4 +1,4 @@
-"""The token attack matrix of SECURITY.md, against every protected operation of the API.
+"""The token attack matrix of docs/security.md, against every protected operation of the API.
 
 Operations come from the URL conf (``tests/accounts/operations.py``), so endpoints other apps
 add are attacked too. Each attack yields one or more ``Authorization`` values; every one of
