@@ -33,19 +33,12 @@ VARIANTS = {
     "no-telemetry": ({"TELEMETRY_ENABLED": "false"}, {}),
     "no-ratelimit": ({"RATELIMIT_ENABLE": "false"}, {}),
     "workers-2": ({}, {"workers": 2}),
-    "prototype": ({}, {"app": "bench.prototype:application"}),
-    "prototype+response-cache": ({"BENCH_PROTOTYPE_RESPONSE_CACHE": "1"}, {"app": "bench.prototype:application"}),
     "all-off": ({"LOG_LEVEL": "WARNING", "TELEMETRY_ENABLED": "false", "RATELIMIT_ENABLE": "false"}, {"access_log": False}),
 }
 SQLITE_ONLY = {
     # the same file through DATABASE_URL: CONN_MAX_AGE applies (the file stays in WAL mode)
     "sqlite-persistent-conn": (lambda shape: {"DATABASE_URL": f"sqlite:///{shape.var_dir / 'db.sqlite3'}",
                                               "DATABASE_CONN_MAX_AGE": "600"}, {}),
-    "prototype+persistent-conn": (lambda shape: {"DATABASE_URL": f"sqlite:///{shape.var_dir / 'db.sqlite3'}",
-                                                 "DATABASE_CONN_MAX_AGE": "600"}, {"app": "bench.prototype:application"}),
-    "prototype+response-cache+persistent-conn": (
-        lambda shape: {"DATABASE_URL": f"sqlite:///{shape.var_dir / 'db.sqlite3'}", "DATABASE_CONN_MAX_AGE": "600",
-                       "BENCH_PROTOTYPE_RESPONSE_CACHE": "1"}, {"app": "bench.prototype:application"}),
 }
 
 
