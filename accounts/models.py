@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from controlpanel.styles import style_members
+
 
 class CaseInsensitiveUserManager(UserManager):
     def get_by_natural_key(self, username):
@@ -95,12 +97,7 @@ class UserPreferences(models.Model):
         LIGHT = "light", "Light"
         DARK = "dark", "Dark"
 
-    class Style(models.TextChoices):
-        VISUAL = "visual", "Visual"
-        NARRATIVE = "narrative", "Narrative"
-        MUSICAL = "musical", "Musical"
-        PLAYFUL = "playful", "Playful"
-        ANALYTICAL = "analytical", "Analytical"
+    Style = models.TextChoices("Style", style_members())  # the lesson styles (controlpanel.styles)
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
     theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)

@@ -19,7 +19,8 @@ import markdown
 import nh3
 import yaml
 
-STYLES = ("visual", "narrative", "musical", "playful", "analytical")
+from controlpanel.styles import STYLES
+
 REQUIRED_SECTIONS = ("Objective", "Warm-up", "Steps", "Exercise", "Reflection")
 MIN_WORDS = 300
 DIFFICULTIES = (1, 2, 3, 4, 5)

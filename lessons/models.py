@@ -3,6 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from controlpanel.styles import style_members
+
 
 class Category(models.Model):
     slug = models.SlugField(max_length=40, unique=True)
@@ -26,12 +28,7 @@ class LessonQuerySet(models.QuerySet):
 class Lesson(models.Model):
     """One Crazy Diamonds lesson, authored in lessons/catalog/ or generated from the parts bank."""
 
-    class Style(models.TextChoices):
-        VISUAL = "visual", "Visual"
-        NARRATIVE = "narrative", "Narrative"
-        MUSICAL = "musical", "Musical"
-        PLAYFUL = "playful", "Playful"
-        ANALYTICAL = "analytical", "Analytical"
+    Style = models.TextChoices("Style", style_members())  # VISUAL, NARRATIVE, ... (controlpanel.styles)
 
     class Source(models.TextChoices):
         AUTHORED = "authored", "Authored"
