@@ -11,6 +11,7 @@ from typing import Any
 from django.template.loader import render_to_string
 
 from controlpanel.charts import format_number
+from controlpanel.reporting import Figure, ReportSection, section_from_json
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -20,33 +21,27 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{text} {unit}".strip() if unit and unit not in {"%", "/min"} else f"{text}{unit}"
 
 
-def generic_section(data: Any) -> dict:
-    """Another app's figures as facts and tables, whatever their shape."""
-    facts: list[tuple[str, str]] = []
-    tables: list[dict] = []
-    if not isinstance(data, dict):
-        return {"facts": facts, "tables": tables, "available": False}
-    if data.get("available") is False:
-        return {"facts": [("Not available", str(data.get("reason", "")))], "tables": [], "available": False}
-    for key, value in data.items():
-        label = key.replace("_", " ").capitalize()
-        if isinstance(value, dict):
-            for inner, inner_value in value.items():
-                if not isinstance(inner_value, (dict, list)):
-                    facts.append((f"{label} · {str(inner).replace('_', ' ')}", _fmt(inner_value)))
-        elif isinstance(value, list):
-            if value and all(isinstance(item, dict) for item in value):
-                headers = list(dict.fromkeys(k for item in value for k in item))
-                tables.append({
-                    "title": label,
-                    "headers": [h.replace("_", " ") for h in headers],
-                    "rows": [[_fmt(item.get(h)) for h in headers] for item in value[:50]],
-                })
-            elif value:
-                facts.append((label, ", ".join(_fmt(v) for v in value[:20])))
-        else:
-            facts.append((label, _fmt(value)))
-    return {"facts": facts, "tables": tables, "available": True}
+def figure_text(figure: Figure) -> str:
+    if figure.unit in {"ms", "s"}:
+        return _fmt(figure.value, figure.unit)
+    if figure.unit == "time" and figure.value:
+        return _moment(figure.value)
+    return _fmt(figure.value)
+
+
+def section_view(section: ReportSection) -> dict:
+    """A section as facts (label, text) and tables of text, for the templates."""
+    if not section.available:
+        return {"key": section.key, "title": section.title, "available": False, "reason": section.reason,
+                "facts": [], "tables": []}
+    facts = [(figure.label, figure_text(figure)) for figure in section.figures]
+    for chart in section.charts:
+        if chart.compare:
+            facts += [(f"{chart.title} · {label}", _fmt(value)) for label, value in chart.series[0].points]
+    tables = [{"title": table.title, "headers": [c.replace("_", " ") for c in table.columns],
+               "rows": [[_fmt(value) for value in row] for row in table.rows[:50]]} for table in section.tables]
+    return {"key": section.key, "title": section.title, "available": True, "reason": None, "facts": facts,
+            "tables": tables}
 
 
 def _change_text(row: dict) -> str:
@@ -83,9 +78,8 @@ def render_context(data: dict, charts: list[dict]) -> dict:
             for row in data["endpoints"]
         ],
         "system_rows": system_rows,
-        "learning": generic_section(data.get("learning")),
-        "search": generic_section(data.get("search")),
-        "turbo": generic_section(data.get("turbo")),
+        # Reports stored before sections were kept their other apps' figures in the JSON only.
+        "sections": [section_view(section_from_json(item)) for item in data.get("sections", [])],
         "charts": charts,
         "product": "Control Panel",
     }

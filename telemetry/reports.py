@@ -6,12 +6,13 @@ Everything here reads; :func:`telemetry.services.report_generate` stores the res
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 
 from controlpanel.charts import Chart, bar_chart, line_chart
+from controlpanel.reporting import ReportSection, section_from_json, section_to_json
 from telemetry import aggregation, selectors
 from telemetry.models import SystemRollup
 from telemetry.periods import Period
@@ -45,13 +46,6 @@ HEADLINES: dict[str, tuple[str, str, str | None]] = {
     "registrations": ("Registrations", "", "higher"),
     "sessions_started": ("Logins (sessions started)", "", "higher"),
 }
-# Other apps' figures where a direction is clearly better (the rest are shown without a verdict).
-FOREIGN_BETTER = {
-    "lessons_completed": "higher", "lessons_started": "higher", "active_learners": "higher", "average_score": "higher",
-    "learners_streak_3": "higher", "learners_streak_7": "higher", "zero_result_rate": "lower", "speedup": "higher",
-    "turbo_p50_ms": "lower", "turbo_p95_ms": "lower", "plain_p50_ms": "lower", "plain_p95_ms": "lower",
-    "cache_hit_rate": "higher",
-}
 TOP_ENDPOINTS = 12
 
 
@@ -59,21 +53,28 @@ def _percent(value: float | None) -> float | None:
     return round(100 * value, 3) if value is not None else None
 
 
-def _scalars(prefix: str, data: Any) -> dict[str, float]:
-    """Top-level numbers of another app's figures, flattened one level, for the comparison."""
-    out: dict[str, float] = {}
-    if not isinstance(data, dict):
-        return out
-    for key, value in data.items():
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, (int, float)):
-            out[f"{prefix}.{key}"] = value
-        elif isinstance(value, dict):
-            for inner, inner_value in value.items():
-                if isinstance(inner_value, (int, float)) and not isinstance(inner_value, bool):
-                    out[f"{prefix}.{key}.{inner}"] = inner_value
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def section_figures(section: ReportSection) -> dict[str, float]:
+    """A section's numbers for the comparison, under ``section.figure`` keys."""
+    return {f"{section.key}.{key}": value for key, (value, *_) in section.comparable().items()}
+
+
+def section_labels(sections: Iterable[ReportSection]) -> dict[str, tuple[str, str, str | None]]:
+    """Label, unit and better direction of every compared section figure."""
+    out = {}
+    for section in sections:
+        for key, (_, label, unit, better) in section.comparable().items():
+            out[f"{section.key}.{key}"] = (f"{section.title}: {_lower_first(label)}", unit if unit in {"ms", "s"} else "",
+                                           better)
     return out
+
+
+def stored_sections(data: dict) -> list[ReportSection]:
+    """The sections a stored report holds (none for reports stored before sections were)."""
+    return [section_from_json(item) for item in data.get("sections", [])]
 
 
 def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
@@ -91,8 +92,8 @@ def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
     breaches = selectors.threshold_breaches(start, end)
     accounts = selectors.account_figures(start, end, now=min(now, end))
     accounts.pop("sessions_active", None)
-    learning = selectors.foreign("progress.selectors", "report_learning_stats", start=start, end=end)
-    search = selectors.foreign("search.selectors", "report_search_stats", start=start, end=end)
+    learning = selectors.learning(start=start, end=end)
+    search = selectors.search(start=start, end=end)
     rss_peak = metrics["app_rss_bytes"]["peak"]
     headline = {
         "requests": overall.count,
@@ -114,8 +115,8 @@ def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
         "active_users": selectors.active_users(period.start, period.end - timedelta(days=1)),
         "registrations": accounts["registrations"],
         "sessions_started": accounts["sessions_started"],
-        **_scalars("learning", learning),
-        **_scalars("search", search),
+        **section_figures(learning),
+        **section_figures(search),
     }
     out = {
         "period": period_dict(period),
@@ -142,10 +143,10 @@ def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
         "system": system,
         "threshold_breaches": breaches,
         "accounts": accounts,
-        "learning": learning,
-        "search": search,
-        "turbo": selectors.foreign("search.selectors", "turbo_status"),
     })
+    sections = (learning, search, selectors.turbo())
+    out.update({section.key: section.values() for section in sections})
+    out["sections"] = [section_to_json(section) for section in sections]
     return out
 
 
@@ -162,21 +163,9 @@ def period_dict(period: Period) -> dict:
     }
 
 
-def _better(key: str) -> str | None:
-    if key in HEADLINES:
-        return HEADLINES[key][2]
-    return FOREIGN_BETTER.get(key.rsplit(".", 1)[-1])
-
-
-def label_of(key: str) -> str:
-    if key in HEADLINES:
-        return HEADLINES[key][0]
-    section, _, name = key.partition(".")
-    return f"{section.capitalize()}: {name.replace('.', ' · ').replace('_', ' ')}"
-
-
-def compare(current: dict, previous: dict) -> list[dict]:
+def compare(current: dict, previous: dict, sections: Iterable[ReportSection] = ()) -> list[dict]:
     """Each headline figure next to the previous period's, with the change and whether it is better."""
+    labels = {**section_labels(sections), **HEADLINES}
     rows = []
     for key in list(HEADLINES) + sorted(k for k in current if k not in HEADLINES):
         now_value, then_value = current.get(key), previous.get(key)
@@ -184,12 +173,12 @@ def compare(current: dict, previous: dict) -> list[dict]:
         if isinstance(now_value, (int, float)) and isinstance(then_value, (int, float)):
             change = round(now_value - then_value, 3)
             change_percent = round(100 * change / then_value, 1) if then_value else None
-        better = _better(key)
+        label, unit, better = labels.get(key, (key, "", None))
         verdict = None
         if change is not None and better:
             verdict = "same" if change == 0 else ("better" if (change > 0) == (better == "higher") else "worse")
         rows.append({
-            "key": key, "label": label_of(key), "unit": HEADLINES.get(key, ("", "", None))[1],
+            "key": key, "label": label, "unit": unit,
             "current": now_value, "previous": then_value, "change": change, "change_percent": change_percent,
             "verdict": verdict,
         })
@@ -222,33 +211,18 @@ def _system_points(start: datetime, end: datetime, step: str, zone) -> dict[str,
     return points
 
 
-def _foreign_chart(title: str, data: Any, *, prefix: str, previous: dict) -> Chart | None:
-    """A bar chart of the first labelled numbers another app returned (e.g. completions per
-    category), next to the previous period's when the headline kept them."""
-    if not isinstance(data, dict):
-        return None
-    for key, value in data.items():
-        if isinstance(value, dict) and value and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values()):
-            labels = list(value)[:20]
-            series = {"This period": [(label, value[label]) for label in labels]}
-            earlier = [(label, previous.get(f"{prefix}.{key}.{label}")) for label in labels]
-            if any(v is not None for _, v in earlier):
+def section_charts(section: ReportSection, previous: dict) -> list[tuple[str, Chart]]:
+    """A section's bar charts; a compared one gets the previous period's values next to its own."""
+    charts = []
+    for index, spec in enumerate(section.charts):
+        series = {item.name: list(item.points) for item in spec.series}
+        if spec.compare:
+            earlier = [(label, previous.get(f"{section.key}.{spec.key}.{label}")) for label, _ in spec.series[0].points]
+            if any(value is not None for _, value in earlier):
                 series["Previous period"] = earlier
-            return bar_chart(title=f"{title}: {key.replace('_', ' ')}", series=series)
-        if not (isinstance(value, list) and value and all(isinstance(item, dict) for item in value)):
-            continue
-        first = value[0]
-        label_key = next((k for k in ("category", "name", "label", "slug", "query", "day", "date") if k in first), None)
-        number_keys = [k for k, v in first.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if label_key is None or not number_keys:
-            continue
-        series = {
-            k.replace("_", " "): [(str(item.get(label_key)), item.get(k)) for item in value[:20]]
-            for k in number_keys[:3]
-        }
-        return bar_chart(title=f"{title}: {key.replace('_', ' ')}", series=series)
-    return None
+        key = section.key if index == 0 else f"{section.key}-{spec.key}"
+        charts.append((key, bar_chart(title=f"{section.title}: {_lower_first(spec.title)}", series=series)))
+    return charts
 
 
 def charts_for(period: Period, data: dict) -> list[tuple[str, Chart]]:
@@ -288,10 +262,8 @@ def charts_for(period: Period, data: dict) -> list[tuple[str, Chart]]:
         series=_system_points(start, end, step, zone), y_title="%",
     )))
     previous = data.get("previous", {}).get("headline", {})
-    for key, title in (("learning", "Learning"), ("search", "Search")):
-        chart = _foreign_chart(title, data.get(key), prefix=key, previous=previous)
-        if chart is not None:
-            charts.append((key, chart))
+    for section in stored_sections(data):
+        charts += section_charts(section, previous)
     return charts
 
 

@@ -207,7 +207,7 @@ def report_build(period: Period, *, now: datetime) -> dict:
         "title": f"{period.kind.capitalize()} report — {period.label}",
         "generated_at": now.isoformat(),
         "previous": previous,
-        "comparison": reports.compare(current["headline"], previous["headline"]),
+        "comparison": reports.compare(current["headline"], previous["headline"], reports.stored_sections(current)),
     }
     charts = [reports.chart_json(key, chart) for key, chart in reports.charts_for(period, data)]
     html = rendering.render_html(data, charts)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from controlpanel.api.exceptions import ApplicationError, json_error
 from controlpanel.charts import format_number, line_chart
+from controlpanel.reporting import ReportSection
 from telemetry import reports, selectors, services
 from telemetry.models import Report
 
@@ -59,23 +60,16 @@ def _poll_ms(request) -> int:
     return max(500, min(value, 60_000))
 
 
-TURBO_FORMATS = {"last_rebuild_at": "time", "cache_hit_rate": "ratio", "speedup": "float"}
+# How the live page (static/js/app.js) formats a figure of each unit.
+LIVE_FORMATS = {"ms": "ms", "ratio": "ratio", "x": "float", "time": "time"}
 
 
-def _turbo_rows(turbo) -> list[dict]:
-    """Turbo status as rows (label, value, live field), whatever scalar figures the search app reports."""
-    if not isinstance(turbo, dict) or turbo.get("available") is False:
-        return []
+def figure_rows(section: ReportSection) -> list[dict]:
+    """A section's figures as live rows: label, value and how the page's script formats it."""
     rows = []
-    for key, value in turbo.items():
-        if isinstance(value, (dict, list)) or key == "available":
-            continue
-        if key.endswith("_ms"):
-            fmt = "ms"
-        else:
-            fmt = TURBO_FORMATS.get(key, "yes-no" if isinstance(value, bool) else "text")
-        label = key.replace("_24h", " (24 h)").replace("_ms", "").replace("_", " ").capitalize()
-        rows.append({"key": key, "label": label, "format": fmt, "display": _display(value, fmt)})
+    for figure in section.figures if section.available else ():
+        fmt = "yes-no" if isinstance(figure.value, bool) else LIVE_FORMATS.get(figure.unit, "text")
+        rows.append({"key": figure.key, "label": figure.label, "format": fmt, "display": _display(figure.value, fmt)})
     return rows
 
 
@@ -121,8 +115,9 @@ def _parse(value):
 @staff_member_required
 def system_live(request):
     now = timezone.now()
-    figures = _live_figures(now)
-    system, performance, turbo = figures["system"], figures["performance"], figures["turbo"]
+    turbo = selectors.turbo()
+    figures = _live_figures(now, turbo=turbo)
+    system, performance = figures["system"], figures["performance"]
     health = system.get("health") or {}
     components = health.get("components") or {name: None for name in selectors.COMPONENTS}
     poll_ms = _poll_ms(request)
@@ -131,8 +126,8 @@ def system_live(request):
         "now": timezone.localtime(now),
         "system": system,
         "performance": performance,
-        "turbo": turbo,
-        "turbo_rows": _turbo_rows(turbo),
+        "turbo": figures["turbo"],
+        "turbo_rows": figure_rows(turbo),
         "health_state": _health_state(health.get("ok")),
         "health_components": [
             (name, {"state": _health_state((c or {}).get("ok")), "ms": (c or {}).get("ms")}) for name, c in components.items()
@@ -147,12 +142,12 @@ def system_live(request):
     return render(request, "staff/system.html", context)
 
 
-def _live_figures(now) -> dict:
+def _live_figures(now, *, turbo: ReportSection | None = None) -> dict:
     return {
         "generated_at": now.isoformat(),
         "system": selectors.system_metrics_snapshot(now=now),
         "performance": selectors.performance_summary(LIVE_WINDOW, now=now, include_series=False),
-        "turbo": selectors.foreign("search.selectors", "turbo_status"),
+        "turbo": (turbo or selectors.turbo()).values(),
     }
 
 

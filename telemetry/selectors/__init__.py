@@ -11,11 +11,14 @@ from telemetry.selectors.activity import (
     endpoint_table,
     engagement_summary,
     feature_usage,
-    foreign,
+    learning,
     objectives_status,
     performance_summary,
     route_group,
+    search,
+    section,
     series_step,
+    turbo,
 )
 from telemetry.selectors.reports import (
     ReportDetail,
@@ -45,8 +48,8 @@ from telemetry.selectors.system import (
 
 __all__ = [
     "COMPONENTS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
-    "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "foreign",
+    "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "learning",
     "latest_health", "latest_sample", "objectives_status", "performance_summary", "report_counts", "report_detail",
-    "report_list", "report_recipients", "route_group", "series_step", "system_metrics_snapshot", "system_series",
-    "system_summary", "threshold_breaches", "threshold_states", "thresholds", "uptime", "window_average",
+    "report_list", "report_recipients", "route_group", "search", "section", "series_step", "system_metrics_snapshot", "system_series",
+    "system_summary", "threshold_breaches", "threshold_states", "thresholds", "turbo", "uptime", "window_average",
 ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,10 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from controlpanel.reporting import ReportSection
+from progress.reports import report_section as learning_section
+from search.reports import report_section as search_section
+from search.reports import turbo_section
 from telemetry import aggregation
 from telemetry.models import ActiveUserDay
 from telemetry.selectors.system import uptime
@@ -120,17 +124,25 @@ def feature_usage(start: datetime, end: datetime) -> list[dict]:
 
 # --- engagement ------------------------------------------------------------------------
 
-def foreign(module: str, name: str, **kwargs) -> dict:
-    """A figure from another app's selector; a missing or failing one is reported, not raised."""
+def section(key: str, title: str, build: Callable[..., ReportSection], **kwargs) -> ReportSection:
+    """Another app's report section; one that fails is logged and shown as not available."""
     try:
-        function = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return {"available": False, "reason": f"{module}.{name} is not available"}
-    try:
-        return function(**kwargs)
+        return build(**kwargs)
     except Exception as exc:
-        logger.exception("selector %s.%s failed", module, name)
-        return {"available": False, "reason": f"{module}.{name} failed: {type(exc).__name__}"}
+        logger.exception("report section %s failed", key)
+        return ReportSection.unavailable(key, title, f"{title} failed: {type(exc).__name__}")
+
+
+def learning(*, start: datetime, end: datetime) -> ReportSection:
+    return section("learning", "Learning", learning_section, start=start, end=end)
+
+
+def search(*, start: datetime, end: datetime) -> ReportSection:
+    return section("search", "Search", search_section, start=start, end=end)
+
+
+def turbo(*, now: datetime | None = None) -> ReportSection:
+    return section("turbo", "Turbo status", turbo_section, now=now)
 
 
 def active_users(first_day, last_day) -> int:
@@ -161,8 +173,8 @@ def engagement_summary(window: timedelta = timedelta(days=30), *, now: datetime 
         .annotate(users=Count("user_id")).order_by()
     )
     days = [first_day + timedelta(days=i) for i in range((today - first_day).days + 1)]
-    learning = foreign("progress.selectors", "report_learning_stats", start=start, end=now)
-    search = foreign("search.selectors", "report_search_stats", start=start, end=now)
+    learned = learning(start=start, end=now)
+    searched = search(start=start, end=now)
     return {
         "window": {"start": start.isoformat(), "end": now.isoformat(), "seconds": int(window.total_seconds())},
         "active_users": {
@@ -174,10 +186,10 @@ def engagement_summary(window: timedelta = timedelta(days=30), *, now: datetime 
         "daily_active_users": [{"day": d.isoformat(), "users": daily.get(d, 0)} for d in days],
         "accounts": account_figures(start, now, now=now),
         "feature_usage": feature_usage(start, now),
-        "lessons_completed": learning.get("lessons_completed"),
-        "searches": search.get("searches"),
-        "learning": learning,
-        "search": search,
-        "turbo": foreign("search.selectors", "turbo_status"),
+        "lessons_completed": learned.value("lessons_completed"),
+        "searches": searched.value("searches"),
+        "learning": learned.values(),
+        "search": searched.values(),
+        "turbo": turbo().values(),
         "uptime": uptime(start, now, now=now),
     }

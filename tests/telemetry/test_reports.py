@@ -355,3 +355,37 @@ def test_live_engagement_counts_lessons_and_searches(staff_client):
     body = staff_client.get("/api/v1/metrics/telemetry/?window=1d").json()
     assert (body["lessons_completed"], body["searches"]) == (1, 1)
     assert body["turbo"]["searches_24h"] == 1
+
+
+def test_report_holds_the_learning_search_and_turbo_sections_by_name():
+    # The sections are imported by name (progress.reports, search.reports): a renamed selector
+    # or figure fails here instead of reading "not available" in the e-mail.
+    from controlpanel.reporting import section_from_json
+
+    user = UserFactory()
+    _completed_lesson(user, "drawing", utc(2026, 3, 10, 10, 0))
+    report = services.report_generate(kind="daily", day=DAY).report
+    sections = {item["key"]: section_from_json(item) for item in report.data["sections"]}
+    assert list(sections) == ["learning", "search", "turbo"]
+    assert all(section.available for section in sections.values())
+    assert sections["learning"].figure("lessons_completed").value == 1
+    assert sections["learning"].figure("lessons_completed").better == "higher"
+    assert sections["search"].figure("searches").value == 0
+    assert sections["search"].figure("zero_result_rate").better == "lower"
+    assert sections["turbo"].figure("index_in_sync").label == "Index in sync"
+    assert "<h2 id=\"report-learning\">Learning</h2>" in report.html and "Lessons completed" in report.html
+    assert "Not available" not in report.html
+
+
+def test_a_failing_section_is_logged_and_shown_as_not_available(monkeypatch, caplog):
+    from telemetry.selectors import activity
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(activity, "search_section", broken)
+    report = services.report_generate(kind="daily", day=DAY).report
+    assert report.data["search"] == {"available": False, "reason": "Search failed: RuntimeError"}
+    assert "Not available: Search failed: RuntimeError" in report.html
+    assert report.data["learning"]["lessons_completed"] == 0
+    assert any(record.levelname == "ERROR" and "search" in record.getMessage() for record in caplog.records)
