@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Max, Sum
 
-from telemetry.histogram import BUCKET_FIELDS, BUCKETS, quantile
+from telemetry.histogram import BUCKET_FIELDS, Stats
 from telemetry.models import RequestHour, RequestMinute
 
 _SUMS = {
@@ -27,38 +27,18 @@ _SUMS = {
 _BUCKET_KEYS = tuple(f"h{name[1:]}" for name in BUCKET_FIELDS)
 
 
-@dataclass
-class Agg:
-    """Requests folded together: count, status classes, duration sum/max and the histogram."""
+@dataclass(slots=True)
+class Agg(Stats):
+    """:class:`~telemetry.histogram.Stats` read back from the tiers, with counts per status class."""
 
-    count: int = 0
-    sum_ms: float = 0.0
-    max_ms: float = 0.0
-    buckets: list[int] = field(default_factory=lambda: [0] * BUCKETS)
     by_class: dict[int, int] = field(default_factory=dict)
 
     def add_row(self, row: dict) -> None:
         n = int(row["n"] or 0)
-        self.count += n
-        self.sum_ms += float(row["s"] or 0)
-        self.max_ms = max(self.max_ms, float(row["mx"] or 0))
-        for index, key in enumerate(_BUCKET_KEYS):
-            self.buckets[index] += int(row[key] or 0)
+        self.add(Stats(n, float(row["s"] or 0), float(row["mx"] or 0), [int(row[key] or 0) for key in _BUCKET_KEYS]))
         status_class = row.get("status_class")
         if status_class is not None:
             self.by_class[status_class] = self.by_class.get(status_class, 0) + n
-
-    def add(self, other: Agg) -> None:
-        self.count += other.count
-        self.sum_ms += other.sum_ms
-        self.max_ms = max(self.max_ms, other.max_ms)
-        for index, value in enumerate(other.buckets):
-            self.buckets[index] += value
-        for status_class, n in other.by_class.items():
-            self.by_class[status_class] = self.by_class.get(status_class, 0) + n
-
-    def percentile(self, q: float) -> float | None:
-        return quantile(self.buckets, q, max_ms=self.max_ms or None)
 
     @property
     def server_errors(self) -> int:

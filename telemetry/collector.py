@@ -24,12 +24,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
 
-from telemetry.histogram import BUCKET_FIELDS, BUCKETS, bucket_index
+from telemetry.histogram import BUCKET_FIELDS, Stats
 
 logger = logging.getLogger("controlpanel.telemetry")
 
-# count, duration sum, duration max, then one counter per bucket.
-_COUNT, _SUM, _MAX, _FIRST_BUCKET = 0, 1, 2, 3
 # A batch that keeps failing is capped so memory stays bounded while the database is away.
 MAX_PENDING_KEYS = 200_000
 UPSERT_CHUNK = 400
@@ -40,7 +38,7 @@ class Collector:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
-        self._stats: dict[tuple[int, str, str, int], list] = {}
+        self._stats: dict[tuple[int, str, str, int], Stats] = {}
         self._users: dict[tuple[date, int], int] = {}
         self._day_cache: tuple[int, date] | None = None
         self._thread: threading.Thread | None = None
@@ -53,17 +51,12 @@ class Collector:
         now = time.time() if now is None else now
         minute = int(now // 60) * 60
         key = (minute, route, method, min(5, max(1, status // 100)))
-        bucket = _FIRST_BUCKET + bucket_index(duration_ms)
         day = self._local_day(minute) if user_id is not None else None
         with self._lock:
             row = self._stats.get(key)
             if row is None:
-                row = self._stats[key] = [0, 0.0, 0.0] + [0] * BUCKETS
-            row[_COUNT] += 1
-            row[_SUM] += duration_ms
-            if duration_ms > row[_MAX]:
-                row[_MAX] = duration_ms
-            row[bucket] += 1
+                row = self._stats[key] = Stats()
+            row.record(duration_ms)
             if day is not None:
                 user_key = (day, user_id)
                 self._users[user_key] = self._users.get(user_key, 0) + 1
@@ -81,7 +74,7 @@ class Collector:
     # --- flushing ----------------------------------------------------------------------
     def pending(self) -> int:
         with self._lock:
-            return sum(row[_COUNT] for row in self._stats.values())
+            return sum(row.count for row in self._stats.values())
 
     def reset(self) -> None:
         with self._lock:
@@ -105,11 +98,11 @@ class Collector:
                 return 0
             except Exception:
                 # Anything else would fail again forever and hold back every later batch.
-                lost = sum(row[_COUNT] for row in stats.values())
+                lost = sum(row.count for row in stats.values())
                 self.dropped += lost
                 logger.exception("telemetry batch could not be written and was dropped", extra={"requests": lost})
                 return 0
-            return sum(row[_COUNT] for row in stats.values())
+            return sum(row.count for row in stats.values())
 
     def _restore(self, stats: dict, users: dict) -> None:
         with self._lock:
@@ -117,18 +110,14 @@ class Collector:
                 mine = self._stats.get(key)
                 if mine is None:
                     self._stats[key] = row
-                    continue
-                mine[_COUNT] += row[_COUNT]
-                mine[_SUM] += row[_SUM]
-                mine[_MAX] = max(mine[_MAX], row[_MAX])
-                for index in range(_FIRST_BUCKET, len(row)):
-                    mine[index] += row[index]
+                else:
+                    mine.add(row)
             for key, count in users.items():
                 self._users[key] = self._users.get(key, 0) + count
             overflow = len(self._stats) - MAX_PENDING_KEYS
             if overflow > 0:
                 for key in sorted(self._stats)[:overflow]:
-                    self.dropped += self._stats.pop(key)[_COUNT]
+                    self.dropped += self._stats.pop(key).count
                 logger.error("telemetry buffer full; oldest minutes dropped", extra={"dropped": self.dropped})
 
     # --- the background thread ---------------------------------------------------------
@@ -239,23 +228,19 @@ def _upsert(cursor, table: str, keys: tuple[str, ...], rows: list[tuple]) -> Non
         cursor.execute(_upsert_sql(table, keys, len(chunk), vendor), params)
 
 
-def _fold(rows: dict[tuple, list], key_of) -> dict[tuple, list]:
-    folded: dict[tuple, list] = {}
+def _fold(rows: dict[tuple, Stats], key_of) -> dict[tuple, Stats]:
+    folded: dict[tuple, Stats] = {}
     for key, row in rows.items():
         target_key = key_of(key)
         mine = folded.get(target_key)
         if mine is None:
-            folded[target_key] = list(row)
-            continue
-        mine[_COUNT] += row[_COUNT]
-        mine[_SUM] += row[_SUM]
-        mine[_MAX] = max(mine[_MAX], row[_MAX])
-        for index in range(_FIRST_BUCKET, len(row)):
-            mine[index] += row[index]
+            folded[target_key] = row.copy()
+        else:
+            mine.add(row)
     return folded
 
 
-def write_batch(stats: dict[tuple[int, str, str, int], list], users: dict[tuple[date, int], int]) -> None:
+def write_batch(stats: dict[tuple[int, str, str, int], Stats], users: dict[tuple[date, int], int]) -> None:
     """Add one batch to the minute, hour and all-time rows and the active-user days."""
     from telemetry.models import ActiveUserDay, RequestHour, RequestMinute, RequestTotal
 
@@ -264,11 +249,11 @@ def write_batch(stats: dict[tuple[int, str, str, int], list], users: dict[tuple[
     def stamp(epoch: int):
         return adapt(datetime.fromtimestamp(epoch, tz=UTC))
 
-    minute_rows = [(stamp(k[0]), k[1], k[2], k[3], *row) for k, row in stats.items()]
+    minute_rows = [(stamp(k[0]), k[1], k[2], k[3], *row.columns()) for k, row in stats.items()]
     hours = _fold(stats, lambda k: (k[0] // 3600 * 3600, k[1], k[2], k[3]))
-    hour_rows = [(stamp(k[0]), k[1], k[2], k[3], *row) for k, row in hours.items()]
+    hour_rows = [(stamp(k[0]), k[1], k[2], k[3], *row.columns()) for k, row in hours.items()]
     totals = _fold(stats, lambda k: (k[1], k[2], k[3]))
-    total_rows = [(*k, *row) for k, row in totals.items()]
+    total_rows = [(*k, *row.columns()) for k, row in totals.items()]
     with transaction.atomic(), connection.cursor() as cursor:
         if stats:
             _upsert(cursor, RequestMinute._meta.db_table, ("minute", "route", "method", "status_class"), minute_rows)

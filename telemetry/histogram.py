@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 BOUNDS_MS: tuple[float, ...] = (
     1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100,
@@ -57,7 +58,41 @@ def quantile(counts: Sequence[int], q: float, *, max_ms: float | None = None) ->
     return None
 
 
-def merge(into: list[int], counts: Sequence[int]) -> list[int]:
-    for index, count in enumerate(counts):
-        into[index] += count
-    return into
+@dataclass(slots=True)
+class Stats:
+    """Requests folded together: count, duration sum and maximum, and the bucket counts.
+
+    The one value type of the request tiers: the collector's per-minute batch, the rows read
+    back for reports and the API, and the ``/metrics`` histograms all add up the same way.
+    """
+
+    count: int = 0
+    sum_ms: float = 0.0
+    max_ms: float = 0.0
+    buckets: list[int] = field(default_factory=lambda: [0] * BUCKETS)
+
+    def record(self, duration_ms: float) -> None:
+        self.count += 1
+        self.sum_ms += duration_ms
+        if duration_ms > self.max_ms:
+            self.max_ms = duration_ms
+        self.buckets[bucket_index(duration_ms)] += 1
+
+    def add(self, other: Stats) -> None:
+        self.count += other.count
+        self.sum_ms += other.sum_ms
+        if other.max_ms > self.max_ms:
+            self.max_ms = other.max_ms
+        buckets = self.buckets
+        for index, value in enumerate(other.buckets):
+            buckets[index] += value
+
+    def copy(self) -> Stats:
+        return Stats(self.count, self.sum_ms, self.max_ms, list(self.buckets))
+
+    def columns(self) -> tuple:
+        """``count, duration_sum_ms, duration_max_ms, b00…`` as the request tables store them."""
+        return (self.count, self.sum_ms, self.max_ms, *self.buckets)
+
+    def percentile(self, q: float) -> float | None:
+        return quantile(self.buckets, q, max_ms=self.max_ms or None)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from controlpanel.api.exceptions import json_error
 from telemetry import selectors
-from telemetry.histogram import BOUNDS_MS, BUCKET_FIELDS
+from telemetry.histogram import BOUNDS_MS, BUCKET_FIELDS, Stats
 from telemetry.models import RequestTotal
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -72,14 +72,12 @@ def exposition(*, now=None) -> str:
         lines.append(f"controlpanel_http_requests_total{labels} {row['count']}")
 
     family("controlpanel_http_request_duration_seconds", "histogram", "Request duration by route pattern and method.")
-    histograms: dict[tuple[str, str], list] = {}
+    histograms: dict[tuple[str, str], Stats] = {}
     for row in totals:
-        slot = histograms.setdefault((row["route"], row["method"]), [0, 0.0, [0] * len(BUCKET_FIELDS)])
-        slot[0] += row["count"]
-        slot[1] += row["duration_sum_ms"]
-        for index, name in enumerate(BUCKET_FIELDS):
-            slot[2][index] += row[name]
-    for (route, method), (count, sum_ms, buckets) in histograms.items():
+        histograms.setdefault((row["route"], row["method"]), Stats()).add(
+            Stats(row["count"], row["duration_sum_ms"], 0.0, [row[name] for name in BUCKET_FIELDS]))
+    for (route, method), stats in histograms.items():
+        count, sum_ms, buckets = stats.count, stats.sum_ms, stats.buckets
         cumulative = 0
         for index, bound in enumerate(BOUNDS_MS):
             cumulative += buckets[index]
