@@ -4,6 +4,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 
 from accounts.models import User, UserPreferences
+from accounts.validators import time_zone_choices, validate_time_zone
+from controlpanel.api.exceptions import ApplicationError
 
 
 class LoginForm(AuthenticationForm):
@@ -11,17 +13,30 @@ class LoginForm(AuthenticationForm):
                                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
 
     def clean(self):
-        from accounts.services import InvalidCredentials, user_authenticate
+        """The login protocol of ``accounts.services.login_with_password``; an account over its
+        failure budget or a rate-limit store that is down raise out of ``is_valid`` (the view
+        answers them)."""
+        from accounts.services import InvalidCredentials, login_with_password
 
         identifier = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if identifier and password:
             try:
-                self.user_cache = user_authenticate(identifier=identifier, password=password)
+                self.user_cache = login_with_password(identifier=identifier, password=password)
             except InvalidCredentials:
                 raise forms.ValidationError("Unable to log in with that username/e-mail and password.",
                                             code="invalid_login") from None
         return self.cleaned_data
+
+
+def _check_available(*, username: str | None = None, email: str | None = None) -> None:
+    """The service's availability rule, as a field error."""
+    from accounts.services import registration_check_available
+
+    try:
+        registration_check_available(username=username, email=email)
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message) from None
 
 
 class RegisterForm(forms.Form):
@@ -35,14 +50,12 @@ class RegisterForm(forms.Form):
 
         value = self.cleaned_data["username"].strip()
         UnicodeUsernameValidator()(value)
-        if User.objects.filter(username__iexact=value).exists():
-            raise forms.ValidationError("That username is taken.")
+        _check_available(username=value)
         return value
 
     def clean_email(self):
         value = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=value).exists():
-            raise forms.ValidationError("That e-mail is already registered.")
+        _check_available(email=value)
         return value
 
     def clean(self):
@@ -59,12 +72,6 @@ class RegisterForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return data
-
-
-def _time_zone_choices() -> list[tuple[str, str]]:
-    from zoneinfo import available_timezones
-
-    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
 
 
 class ProfileForm(forms.Form):
@@ -88,7 +95,7 @@ class PreferencesForm(forms.Form):
                                         choices=[("", "No preference"), *UserPreferences.Style.choices],
                                         help_text="Recommendations favour lessons in this style.")
     daily_goal_minutes = forms.IntegerField(label="Daily goal (minutes)", min_value=5, max_value=240)
-    time_zone = forms.ChoiceField(label="Time zone", choices=_time_zone_choices,
+    time_zone = forms.ChoiceField(label="Time zone", choices=time_zone_choices, validators=[validate_time_zone],
                                   help_text="Streaks and activity charts count days in this time zone.")
     weekly_progress_email = forms.BooleanField(
         label="E-mail me my weekly progress summary", required=False,

@@ -1,14 +1,13 @@
 import uuid
-from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.validators import validate_time_zone
 from controlpanel.styles import style_members
 
 
@@ -81,14 +80,6 @@ class AuthSession(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-def _validate_time_zone(value: str) -> None:
-    if value not in _TIME_ZONES:
-        raise ValidationError("Unknown time zone: %(value)s", params={"value": value}, code="invalid_time_zone")
-
-
-_TIME_ZONES = frozenset(available_timezones())
-
-
 class UserPreferences(models.Model):
     """How a user likes the product to behave; one row per user."""
 
@@ -106,7 +97,7 @@ class UserPreferences(models.Model):
     daily_goal_minutes = models.PositiveSmallIntegerField(
         default=20, validators=[MinValueValidator(5), MaxValueValidator(240)]
     )
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     weekly_progress_email = models.BooleanField(
         default=False, help_text="E-mail the learner a summary of their own progress every Monday."
     )

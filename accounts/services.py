@@ -12,9 +12,14 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
 from accounts.models import AuthSession, User, UserPreferences
-from accounts.selectors import user_find_for_login
+from accounts.selectors import login_account_key, user_find_for_login
 from accounts.tokens import SESSION_CLAIM, decode_refresh, issue_token_pair
-from controlpanel.api.exceptions import ApplicationError, AuthenticationError
+from controlpanel.api import ratelimit
+from controlpanel.api.exceptions import ApplicationError, AuthenticationError, RateLimitedError
+
+ACCOUNT_LOCKED_MESSAGE = "Too many failed logins for this account. Try again later."
+USERNAME_TAKEN = "That username is taken."
+EMAIL_TAKEN = "That e-mail is already registered."
 
 
 class InvalidCredentials(AuthenticationError):
@@ -66,16 +71,45 @@ def user_register(*, username: str, email: str, password: str) -> User:
     _validate_password_field("password", password, user)
     # Hash before the availability checks so a taken and a free name cost the same work.
     user.set_password(password)
-    if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError("That username is taken.", code="username_taken", details={"username": ["That username is taken."]})
-    if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError("That e-mail is already registered.", code="email_taken", details={"email": ["That e-mail is already registered."]})
+    registration_check_available(username=username, email=email)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration took the name first
         raise ApplicationError("That username or e-mail is taken.", code="username_taken") from exc
     UserPreferences.objects.create(user=user)
+    return user
+
+
+def registration_check_available(*, username: str | None = None, email: str | None = None) -> None:
+    """Registration's availability rule: a username or e-mail anyone already has, in any case,
+    is taken (``ApplicationError`` ``username_taken`` / ``email_taken``, with field details)."""
+    if username is not None and User.objects.filter(username__iexact=username.strip()).exists():
+        raise ApplicationError(USERNAME_TAKEN, code="username_taken", details={"username": [USERNAME_TAKEN]})
+    if email is not None and User.objects.filter(email__iexact=email.strip().lower()).exists():
+        raise ApplicationError(EMAIL_TAKEN, code="email_taken", details={"email": [EMAIL_TAKEN]})
+
+
+def login_with_password(*, identifier: str, password: str) -> User:
+    """The login protocol, for the API and the sign-in page alike: the user, or why not.
+
+    The attempt is counted against the account's failure budget (however the account was
+    named) before the password is checked, atomically, so racing attempts on any number of app
+    servers never get more than the budget's worth of password checks; over the budget it is
+    refused with ``RateLimitedError`` (429), and a rate-limit store that is down refuses it
+    with ``ServiceUnavailableError`` (503: this limit fails closed). Then
+    :func:`user_authenticate` (one hash for unknown users too, one ``InvalidCredentials`` for
+    every failure); a right password gives the attempt back, as only failures count. The
+    caller then opens the session: :func:`user_login` for the API, Django's ``login`` (which
+    records :func:`browser_session_start`) for the dashboard.
+    """
+    budget = ratelimit.parse_rate(settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES)
+    attempt = ratelimit.hit(scope="login-account", key=login_account_key(identifier=identifier), rate=budget,
+                            fail_closed=True)
+    if attempt is not None and attempt.should_limit:
+        raise RateLimitedError(retry_after=attempt.time_left, message=ACCOUNT_LOCKED_MESSAGE)
+    user = user_authenticate(identifier=identifier, password=password)
+    ratelimit.give_back(attempt)
     return user
 
 

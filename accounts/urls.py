@@ -1,10 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
-app_name = "accounts"
-
-urlpatterns = [
+# The landing page keeps its project-wide name ("landing"); the account pages are "accounts:…".
+account_patterns = [
     path("login/", views.PageLoginView.as_view(), name="login"),
     path("register/", views.register, name="register"),
     path("logout/", views.logout_view, name="logout"),
@@ -13,4 +12,9 @@ urlpatterns = [
     path("account/sessions/", views.sessions, name="sessions"),
     path("account/sessions/revoke-others/", views.sessions_revoke_others, name="sessions-revoke-others"),
     path("account/sessions/<uuid:session_id>/revoke/", views.session_revoke, name="session-revoke"),
+]
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("", include((account_patterns, "accounts"))),
 ]

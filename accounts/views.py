@@ -25,55 +25,40 @@ from controlpanel.api.exceptions import ApplicationError, RateLimitedError, Serv
 UNAVAILABLE = "Signing in is briefly unavailable. Please try again in a moment."
 
 
-def _address_limited(request, group: str, rate_setting: str) -> tuple[str, int] | None:
+def _address_limited(request, scope: str, rate_setting: str) -> tuple[str, int] | None:
     """A friendly message and status when this address is rate-limited (429) or the limit
     store is down (503: logins and registrations fail closed), else None."""
-    from django.conf import settings
-
     try:
-        result = ratelimit.usage(request, group=group, rate=getattr(settings, rate_setting),
-                                 key=f"ip:{request.client_ip}", increment=True, fail_closed=True)
+        usage = ratelimit.page_limited(request, scope=scope, rate_setting=rate_setting,
+                                       key=ratelimit.address_key(request), fail_closed=True)
     except ServiceUnavailableError:
         return UNAVAILABLE, 503
-    if result and result["should_limit"]:
-        minutes = max(1, int(result["time_left"]) // 60)
+    if usage is not None:
+        minutes = max(1, usage.time_left // 60)
         return f"Too many attempts from your network. Please wait about {minutes} minute(s) and try again.", 429
     return None
 
 
 class PageLoginView(LoginView):
+    """Sign-in through ``services.login_with_password`` (the form calls it), as the API does."""
+
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
-    reservation = None  # this sign-in's attempt, counted against the account until it succeeds
 
     def post(self, request, *args, **kwargs):
         problem = _address_limited(request, "login-address", "RATELIMIT_LOGIN_ADDRESS_RATE")
-        identifier = request.POST.get("username", "")
-        self.reservation = None
-        if problem is None and identifier:
+        if problem is None:
             try:
-                self.reservation = ratelimit.login_account_reserve(
-                    request, selectors.login_account_key(identifier=identifier))
-            except RateLimitedError:
+                return super().post(request, *args, **kwargs)
+            except RateLimitedError:  # the account's failure budget is spent
                 problem = "Too many failed sign-ins for this account. Please try again later.", 429
             except ServiceUnavailableError:
                 problem = UNAVAILABLE, 503
-        if problem:
-            messages.error(request, problem[0])
-            form = self.get_form()
-            return self.render_to_response(self.get_context_data(form=form), status=problem[1])
-        return super().post(request, *args, **kwargs)
-
-    def form_valid(self, form):
-        if self.reservation is not None:  # only failed sign-ins count against the account
-            ratelimit.login_account_release(self.reservation)
-        return super().form_valid(form)
-
-    def form_invalid(self, form):
-        if self.reservation is not None and not form.errors.get("__all__"):
-            ratelimit.login_account_release(self.reservation)  # an incomplete form, not a wrong password
-        return super().form_invalid(form)
+        messages.error(request, problem[0])
+        # Unbound (the name kept): a bound form would run the login protocol again as it renders.
+        form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+        return self.render_to_response(self.get_context_data(form=form), status=problem[1])
 
 
 def register(request):

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "corsheaders",
-    "django_ratelimit",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "controlpanel",
@@ -142,8 +141,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "controlpanel"}}
     # The embedded default runs one web process, so a local-memory cache is shared by every
-    # request that can reach it; django-ratelimit's check assumes several processes.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    # request that can reach it (the rate-limit counters included).
+    SILENCED_SYSTEM_CHECKS = []
 
 # CELERY
 # Embedded default: kombu's filesystem transport under var/ (no server to install).
@@ -254,7 +253,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"ReportKindEnum": "telemetry.models.Report.Kind"},
 }
 
-# RATE LIMITS (django-ratelimit rates: "count/period", period s, m, h or d)
+# RATE LIMITS (controlpanel.api.ratelimit rates: "count/period", period s, m, h or d, e.g. "5/15m")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_API_RATE = env.str("RATELIMIT_API_RATE", default="1000/h")
 RATELIMIT_SEARCH_RATE = env.str("RATELIMIT_SEARCH_RATE", default="100/m")

@@ -1,11 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import landing
 from controlpanel import views
 
 urlpatterns = [
-    path("", landing, name="landing"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),

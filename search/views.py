@@ -4,7 +4,6 @@ Searches run through ``search.services.search_run`` (recorded in the history) an
 API's per-user search limit (100 a minute), so the page is no way around it.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
@@ -31,11 +30,9 @@ def _turbo(value: str | None, user) -> bool:
 
 def _search_limited(request) -> int | None:
     """Seconds to wait when this user used up the search allowance, else None (fails open)."""
-    result = ratelimit.usage(request, group="search", rate=settings.RATELIMIT_SEARCH_RATE,
-                             key=ratelimit.client_key(request), increment=True)
-    if result and result["should_limit"]:
-        return max(1, int(result["time_left"]))
-    return None
+    usage = ratelimit.page_limited(request, scope="search", rate_setting="RATELIMIT_SEARCH_RATE",
+                                   key=ratelimit.client_key(request))
+    return max(1, usage.time_left) if usage is not None else None
 
 
 def _page_number(value: str | None) -> int:

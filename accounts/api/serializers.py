@@ -3,6 +3,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from accounts.models import AuthSession, User, UserPreferences
+from accounts.validators import validate_time_zone
 
 PASSWORD_FIELD = dict(write_only=True, trim_whitespace=False, max_length=settings.PASSWORD_MAX_LENGTH)
 
@@ -20,10 +21,6 @@ class LoginInputSerializer(serializers.Serializer):
 
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)
-
-
-class LogoutInputSerializer(serializers.Serializer):
-    """Logout ends the session of the access token used; the body is optional."""
 
 
 class PasswordChangeInputSerializer(serializers.Serializer):
@@ -79,10 +76,4 @@ class PreferencesSerializer(serializers.ModelSerializer):
         model = UserPreferences
         fields = ["theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone",
                   "weekly_progress_email"]
-
-    def validate_time_zone(self, value):
-        from accounts.models import _TIME_ZONES
-
-        if value not in _TIME_ZONES:
-            raise serializers.ValidationError("Unknown time zone.")
-        return value
+        extra_kwargs = {"time_zone": {"validators": [validate_time_zone]}}

@@ -44,10 +44,8 @@ class LoginView(APIView):
     def post(self, request):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        identifier = data.validated_data["username"]
-        reservation = ratelimit.login_account_reserve(request, selectors.login_account_key(identifier=identifier))
-        user = services.user_authenticate(identifier=identifier, password=data.validated_data["password"])
-        ratelimit.login_account_release(reservation)
+        user = services.login_with_password(identifier=data.validated_data["username"],
+                                            password=data.validated_data["password"])
         pair = services.user_login(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), client_ip=request.client_ip)
         return Response(_tokens(pair), headers=NO_STORE)
 

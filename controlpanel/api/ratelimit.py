@@ -1,12 +1,13 @@
-"""Rate limits on django-ratelimit's counters, applied inside DRF.
+"""Fixed-window rate limits: one counter, with the DRF throttles and the page check built on it.
 
-They run as DRF throttles, after authentication, so a JWT user is keyed by user id (on
-``dispatch`` a bearer-token user is still anonymous and every client would share one bucket).
-Anonymous requests are keyed by the client address the request middleware resolved.
+Every limit is a :class:`Rate` ("1000/h", "100/m", "5/15m") counted by :func:`hit` in a fixed
+window per scope and key. The API applies them as DRF throttles, after authentication, so a
+JWT user is keyed by user id (on ``dispatch`` a bearer-token user is still anonymous and every
+client would share one bucket); anonymous requests are keyed by the client address the request
+middleware resolved. Dashboard pages share the same counters through :func:`page_limited`.
 
 When the cache behind the counters fails, reads fail open (logged) and the login and
-registration scopes fail closed with 503: django-ratelimit's ``RATELIMIT_FAIL_OPEN`` does not
-cover a backend that raises.
+registration scopes fail closed with 503.
 """
 
 import hashlib
@@ -14,16 +15,55 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django_ratelimit import ALL
-from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate, get_usage
 from rest_framework.throttling import BaseThrottle
 
-from controlpanel.api.exceptions import RateLimitedError, ServiceUnavailableError
+from controlpanel.api.exceptions import ServiceUnavailableError
 
 logger = logging.getLogger("controlpanel.ratelimit")
+
+KEY_PREFIX = "rl"
+EXPIRY_FUDGE = 5  # seconds a counter outlives its window, so a late hit never restarts it
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class Rate(NamedTuple):
+    """``limit`` hits per fixed window of ``period`` seconds."""
+
+    limit: int
+    period: int
+
+
+@lru_cache(maxsize=64)
+def parse_rate(text: str) -> Rate:
+    """``"100/h"`` → ``Rate(100, 3600)``; a multiplier is allowed (``"5/15m"``)."""
+    match = re.fullmatch(r"\s*(\d+)/(\d*)([smhd])\s*", text)
+    if match is None:
+        raise ValueError(f"not a rate: {text!r}")
+    count, multiplier, unit = match.groups()
+    return Rate(int(count), int(multiplier or 1) * _PERIODS[unit])
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One scope's counter for one key in the current window, as :func:`hit` left it."""
+
+    count: int
+    limit: int
+    time_left: int  # seconds until the window ends (at least 1)
+    cache_key: str
+
+    @property
+    def should_limit(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
 
 
 # One round trip: count the hit, and give the counter its expiry when it has none (a new window).
@@ -35,7 +75,7 @@ return count
 _script = None  # registered on first use; called with the cache's own client each time
 
 
-def _redis_client():
+def redis_client():
     """The raw client behind the default cache when it is django-redis, else ``None``."""
     client = getattr(cache, "client", None)
     if client is None or not hasattr(client, "get_client"):
@@ -48,9 +88,9 @@ def counter_incr(key: str, ttl: int) -> int:
 
     On Redis this is one pipelined script instead of ``add`` + ``incr`` (two round trips on
     every API request); the key and the stored integer are the cache's own, so ``cache.get``
-    and django-ratelimit read the same counter. Elsewhere, the cache's ``add`` + ``incr``.
+    reads the same counter. Elsewhere, the cache's ``add`` + ``incr``.
     """
-    redis = _redis_client()
+    redis = redis_client()
     if redis is None:
         if cache.add(key, 1, ttl):
             return 1
@@ -61,43 +101,66 @@ def counter_incr(key: str, ttl: int) -> int:
     return int(_script(keys=[cache.make_and_validate_key(key)], args=[ttl], client=redis))
 
 
-def _counted(group: str, rate: str, key: str) -> dict:
-    """django-ratelimit's fixed window and key for ``group``/``key``, counted by :func:`counter_incr`."""
-    limit, period = _split_rate(rate)
-    window = _get_window(key, period)
-    count = counter_incr(_make_cache_key(group, window, rate, key, ALL), period + EXPIRATION_FUDGE)
-    return {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - int(time.time())}
+def hit(*, scope: str, key: str, rate: Rate, increment: bool = True, fail_closed: bool = False) -> Usage | None:
+    """Count one hit of ``key`` in ``scope`` (or only read the counter when not ``increment``).
 
-
-def usage(request, *, group: str, rate: str, key: str, increment: bool, fail_closed: bool = False) -> dict | None:
-    """Count one hit in ``group`` for ``key``; ``None`` when limits are off or the cache failed open."""
-    django_request = getattr(request, "_request", request)
+    ``None`` when limits are off, or when the cache failed and the scope fails open; a scope
+    that fails closed raises :class:`ServiceUnavailableError` (503) instead.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    now = int(time.time())
+    start = now // rate.period * rate.period
+    cache_key = f"{KEY_PREFIX}:{scope}:{start}:{hashlib.sha256(key.encode()).hexdigest()}"
     try:
-        if not getattr(settings, "RATELIMIT_ENABLE", True):
-            return None
         if increment:
-            return _counted(group, rate, key)
-        return get_usage(django_request, group=group, key=lambda _g, _r: key, rate=rate, increment=False)
+            count = counter_incr(cache_key, rate.period + EXPIRY_FUDGE)
+        else:
+            count = int(cache.get(cache_key) or 0)
     except Exception as exc:  # the cache backend raised: Redis down or unreachable
         if fail_closed:
-            logger.error("rate-limit store unavailable; refusing %s", group, extra={"error": type(exc).__name__})
+            logger.error("rate-limit store unavailable; refusing %s", scope, extra={"error": type(exc).__name__})
             raise ServiceUnavailableError() from exc
-        logger.warning("rate-limit store unavailable; allowing %s", group, extra={"error": type(exc).__name__})
+        logger.warning("rate-limit store unavailable; allowing %s", scope, extra={"error": type(exc).__name__})
         return None
+    return Usage(count=count, limit=rate.limit, time_left=start + rate.period - now, cache_key=cache_key)
+
+
+def give_back(usage: Usage | None) -> None:
+    """Take back one hit counted by :func:`hit` (a reserved attempt that turned out not to count)."""
+    if usage is None:
+        return
+    try:
+        cache.decr(usage.cache_key)
+    except Exception as exc:  # the window ended (key gone) or the store failed: nothing to give back
+        logger.warning("could not give back a %s hit", usage.cache_key.split(":")[1],
+                       extra={"error": type(exc).__name__})
 
 
 def client_key(request) -> str:
+    """Who a request counts against: the signed-in user, else the client address."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
     return f"ip:{getattr(request, 'client_ip', None) or request.META.get('REMOTE_ADDR', '')}"
 
 
-def _publish_headers(request, result: dict) -> None:
+def address_key(request) -> str:
+    return f"ip:{request.client_ip}"
+
+
+def page_limited(request, *, scope: str, rate_setting: str, key: str, fail_closed: bool = False) -> Usage | None:
+    """For a dashboard page sharing an API scope: count this request, and return the
+    :class:`Usage` when it is over the limit (``None`` when it may go ahead)."""
+    usage = hit(scope=scope, key=key, rate=parse_rate(getattr(settings, rate_setting)), fail_closed=fail_closed)
+    return usage if usage is not None and usage.should_limit else None
+
+
+def _publish_headers(request, usage: Usage) -> None:
     django_request = getattr(request, "_request", request)
     django_request.ratelimit_headers = {
-        "X-RateLimit-Limit": str(result["limit"]),
-        "X-RateLimit-Remaining": str(max(0, result["limit"] - result["count"])),
+        "X-RateLimit-Limit": str(usage.limit),
+        "X-RateLimit-Remaining": str(usage.remaining),
     }
 
 
@@ -112,21 +175,19 @@ class ScopedRateLimit(BaseThrottle):
         return client_key(request)
 
     def allow_request(self, request, view) -> bool:
-        self.result = usage(
-            request,
-            group=self.group,
-            rate=getattr(settings, self.rate_setting),
+        self.result = hit(
+            scope=self.group,
             key=self.key(request),
-            increment=True,
+            rate=parse_rate(getattr(settings, self.rate_setting)),
             fail_closed=self.fail_closed,
         )
         if self.result is None:
             return True
         _publish_headers(request, self.result)
-        return not self.result["should_limit"]
+        return not self.result.should_limit
 
     def wait(self) -> float | None:
-        return max(1, int(self.result["time_left"])) if self.result else None
+        return max(1, self.result.time_left) if self.result else None
 
 
 class ApiRateLimit(ScopedRateLimit):
@@ -148,7 +209,7 @@ class LoginAddressRateLimit(ScopedRateLimit):
     fail_closed = True
 
     def key(self, request) -> str:
-        return f"ip:{request.client_ip}"
+        return address_key(request)
 
 
 class RegisterAddressRateLimit(LoginAddressRateLimit):
@@ -156,60 +217,3 @@ class RegisterAddressRateLimit(LoginAddressRateLimit):
 
     group = "register-address"
     rate_setting = "RATELIMIT_REGISTER_ADDRESS_RATE"
-
-
-ACCOUNT_LOCKED_MESSAGE = "Too many failed logins for this account. Try again later."
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """``"100/h"`` → ``(100, 3600)``; the same notation as django-ratelimit (``"5/10m"`` too)."""
-    match = re.fullmatch(r"\s*(\d+)/(\d*)([smhd])\s*", rate)
-    if match is None:
-        raise ValueError(f"not a rate: {rate!r}")
-    count, multiplier, unit = match.groups()
-    return int(count), int(multiplier or 1) * _PERIODS[unit]
-
-
-@dataclass(frozen=True)
-class LoginReservation:
-    """One login attempt counted against an account's failure budget, to give back on success."""
-
-    key: str | None
-
-
-def login_account_reserve(request, account: str) -> LoginReservation:
-    """Count this login attempt as a failure of ``account`` before its password is checked.
-
-    The counter is incremented atomically first and the attempt refused (429) when that takes
-    it past the budget, so racing attempts on any number of app servers never get more than
-    the budget's worth of password checks; :func:`login_account_release` gives the attempt back
-    when the password was right (only failures count). ``account`` names the account however
-    the client spelled it (the accounts app resolves username and e-mail to one key). The
-    store failing refuses the login (503): this limit fails closed.
-    """
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return LoginReservation(key=None)
-    limit, period = parse_rate(settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES)
-    now = int(time.time())
-    window = now // period
-    digest = hashlib.sha256(f"{account}|{period}|{window}".encode()).hexdigest()
-    key = f"rl:login-account:{digest}"
-    try:
-        count = counter_incr(key, period + 60)
-    except Exception as exc:  # the cache backend raised: Redis down or unreachable
-        logger.error("rate-limit store unavailable; refusing login-account", extra={"error": type(exc).__name__})
-        raise ServiceUnavailableError() from exc
-    if count > limit:
-        raise RateLimitedError(retry_after=(window + 1) * period - now, message=ACCOUNT_LOCKED_MESSAGE)
-    return LoginReservation(key=key)
-
-
-def login_account_release(reservation: LoginReservation) -> None:
-    """The password was right: the reserved attempt is not a failure, give it back."""
-    if reservation.key is None:
-        return
-    try:
-        cache.decr(reservation.key)
-    except Exception as exc:  # the window ended (key gone) or the store failed: nothing to give back
-        logger.warning("could not release a login attempt", extra={"error": type(exc).__name__})

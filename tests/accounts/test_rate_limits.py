@@ -1,7 +1,7 @@
 """Rate limits: per user, per account, per address, spoof-proof, and exact across processes.
 
 Small limits are set per test; their windows are an hour or a day long so a window edge never
-falls inside a test (django-ratelimit uses fixed windows).
+falls inside a test (the limits use fixed windows).
 """
 
 import os

@@ -5,9 +5,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from controlpanel.api.ratelimit import _redis_client, counter_incr, usage
+from controlpanel.api.ratelimit import counter_incr, hit, parse_rate
+from controlpanel.api.ratelimit import redis_client as _redis_client
 
 pytestmark = pytest.mark.django_db
+
+
+def usage(request, *, group: str, rate: str, key: str, increment: bool) -> dict:
+    """One hit (or a peek) of ``key`` in ``group``, as a dict for the assertions below."""
+    counted = hit(scope=group, key=key, rate=parse_rate(rate), increment=increment)
+    return {"count": counted.count, "limit": counted.limit, "should_limit": counted.should_limit,
+            "time_left": counted.time_left}
 
 
 def test_a_counter_starts_at_one_and_counts_every_hit():
