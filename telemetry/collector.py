@@ -2,9 +2,11 @@
 
 A request costs one lock and a few additions here; a daemon thread in each web process writes
 the batch every ``TELEMETRY_FLUSH_SECONDS`` as additive upserts (minute, hour and all-time
-rows plus active users per day), and the process flushes once more when it exits (``atexit``;
-SIGTERM is turned into a normal exit when nothing else handles it). A failed write keeps the
-batch for the next attempt, so a database blip loses nothing.
+rows plus active users per day), and the process flushes once more when it exits: gunicorn's
+``worker_exit`` hook (``gunicorn.conf.py``) and Celery's ``worker_process_shutdown`` signal
+(:mod:`telemetry.tasks`) call :meth:`Collector.flush_at_exit`, and ``atexit`` does for any
+other process. A failed write keeps the batch for the next attempt, so a database blip loses
+nothing.
 
 Tests call :func:`flush` themselves (the background thread is off under tests).
 """
@@ -14,8 +16,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import signal
-import sys
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -170,28 +170,6 @@ collector = Collector()
 flush = collector.flush
 atexit.register(collector.flush_at_exit)
 os.register_at_fork(after_in_child=collector.after_fork)
-
-_signals_installed = False
-
-
-def install_signal_handlers() -> None:
-    """Make SIGTERM a clean exit (so ``atexit`` flushes) without stealing a server's own handler.
-
-    Gunicorn workers already exit cleanly on SIGTERM and ``runserver`` does not; a handler we
-    find is chained, the default one is replaced by ``sys.exit``. Only the main thread may
-    install handlers, so this is called from middleware setup, which runs there.
-    """
-    global _signals_installed
-    if _signals_installed or threading.current_thread() is not threading.main_thread():
-        return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous in (signal.SIG_DFL, None):
-        def _exit(signum, frame):
-            sys.exit(128 + signum)
-
-        signal.signal(signal.SIGTERM, _exit)
-    _signals_installed = True
-
 
 # --- the writes --------------------------------------------------------------------------
 

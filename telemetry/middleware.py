@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.utils.functional import SimpleLazyObject, empty
 
-from telemetry.collector import collector, install_signal_handlers
+from telemetry.collector import collector
 
 logger = logging.getLogger("controlpanel.telemetry")
 
@@ -73,8 +73,6 @@ class TelemetryMiddleware:
             raise MiddlewareNotUsed
         self.get_response = get_response
         self.excluded = tuple(settings.TELEMETRY_EXCLUDE_PATHS)
-        if settings.TELEMETRY_BACKGROUND_FLUSH:
-            install_signal_handlers()
 
     def __call__(self, request):
         if request.path_info.startswith(self.excluded):

@@ -3,8 +3,16 @@
 from datetime import date
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown
 
 from telemetry import services
+from telemetry.collector import collector
+
+
+@worker_process_shutdown.connect
+def flush_telemetry_on_shutdown(**kwargs) -> None:
+    """A Celery pool process that stops writes what it has counted (gunicorn: gunicorn.conf.py)."""
+    collector.flush_at_exit()
 
 
 @shared_task(name="telemetry.sample_system")
