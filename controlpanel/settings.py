@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "django_filters",
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -6,12 +6,15 @@ query per row.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from controlpanel.api.exceptions import NotFoundError
+from lessons.filters import LessonFilterSet
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 from lessons.recommendations import Recommendation, lesson_recommendations  # noqa: F401 (public selector)
 
@@ -22,14 +25,6 @@ LIST_FIELDS = ("id", "slug", "title", "category__slug", "category__name", "categ
 class LessonNotFound(NotFoundError):
     code = "lesson_not_found"
     message = "No such lesson."
-
-
-@dataclass(frozen=True)
-class LessonFilters:
-    category: str | None = None
-    difficulty: int | None = None
-    style: str | None = None
-    status: str | None = None
 
 
 def _with_user_status(qs: QuerySet[Lesson], user) -> QuerySet[Lesson]:
@@ -43,21 +38,21 @@ def _with_user_status(qs: QuerySet[Lesson], user) -> QuerySet[Lesson]:
     )
 
 
-def lesson_list(user, filters: LessonFilters | dict | None = None) -> QuerySet[Lesson]:
-    """Published lessons in catalog order with the learner's status; filters as in LessonFilters."""
-    if isinstance(filters, dict):
-        filters = LessonFilters(**{k: v for k, v in filters.items() if v not in (None, "")})
-    filters = filters or LessonFilters()
+def lesson_list(user, filters: Mapping[str, Any] | None = None) -> QuerySet[Lesson]:
+    """Published lessons in catalog order with the learner's status (``user_status``).
+
+    ``filters`` are values of :class:`lessons.filters.LessonFilterSet` (category slug, difficulty,
+    style, status; None or "" for none); a value it rejects is a ValueError. The API and the page
+    run that FilterSet over this list themselves, to answer bad values their own way.
+    """
     qs = _with_user_status(Lesson.objects.published().select_related("category").only(*LIST_FIELDS), user)
-    if filters.category:
-        qs = qs.filter(category__slug=filters.category)
-    if filters.difficulty is not None:
-        qs = qs.filter(difficulty=filters.difficulty)
-    if filters.style:
-        qs = qs.filter(style=filters.style)
-    if filters.status:
-        qs = qs.filter(user_status=filters.status)
-    return qs.order_by("category__order", "difficulty", "title", "id")
+    qs = qs.order_by("category__order", "difficulty", "title", "id")
+    if filters:
+        filterset = LessonFilterSet(filters, queryset=qs)
+        if not filterset.is_valid():
+            raise ValueError(f"invalid lesson filters: {filterset.errors.as_data()}")
+        qs = filterset.qs
+    return qs
 
 
 def category_list() -> QuerySet[Category]:

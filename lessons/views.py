@@ -5,7 +5,6 @@ Reads go through ``lessons.selectors``, exactly as the API does. A learner's wor
 which render this viewer again through ``render_lesson_detail``.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,25 +12,13 @@ from django.http import Http404
 from django.shortcuts import render
 
 from lessons import selectors
+from lessons.filters import LessonFilterSet
 from lessons.models import Lesson, LessonProgress
 
 LESSONS_PER_PAGE = 24
 STATUS_LABELS = dict(LessonProgress.Status.choices)
 MASTERY_LABELS = dict(LessonProgress.Mastery.choices)
 STYLE_LABELS = dict(Lesson.Style.choices)
-
-
-class LessonFilterForm(forms.Form):
-    category = forms.ChoiceField(required=False, label="Category")
-    difficulty = forms.TypedChoiceField(required=False, label="Difficulty", coerce=int, empty_value=None,
-                                        choices=[("", "Any level"), *((str(d), f"Level {d}") for d in range(1, 6))])
-    style = forms.ChoiceField(required=False, label="Style", choices=[("", "Any style"), *Lesson.Style.choices])
-    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *LessonProgress.Status.choices])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "All categories"),
-                                           *selectors.category_list().values_list("slug", "name")]
 
 
 def lesson_or_404(user, slug: str):
@@ -57,24 +44,23 @@ def _row(lesson) -> dict:
 
 @login_required
 def lesson_list(request):
-    form = LessonFilterForm(request.GET or None)
-    filters = {}
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            filters = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        else:
-            status = 400
+    filterset = LessonFilterSet(request.GET or None, queryset=selectors.lesson_list(request.user))
+    lessons, filtered, status = filterset.qs, False, 200
+    if filterset.is_bound:
+        if filterset.is_valid():
+            filtered = any(v not in (None, "") for v in filterset.form.cleaned_data.values())
+        else:  # the whole list, unfiltered, with a word on what was not understood
+            lessons, status = filterset.queryset, 400
             messages.error(request, "Some filters were not recognised and are ignored: "
-                           + ", ".join(form.fields[name].label for name in form.errors) + ".")
-    page = Paginator(selectors.lesson_list(request.user, filters), LESSONS_PER_PAGE).get_page(request.GET.get("page"))
+                           + ", ".join(filterset.form.fields[name].label for name in filterset.errors) + ".")
+    page = Paginator(lessons, LESSONS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = [_row(lesson) for lesson in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filter_form": form if form.is_bound else LessonFilterForm(),
+        "filter_form": filterset.form,
         "page_obj": page,
-        "filtered": bool(filters),
+        "filtered": filtered,
         "query_string": query.urlencode(),
     }
     return render(request, "lessons/list.html", context, status=status)

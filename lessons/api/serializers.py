@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lessons.models import Category, Lesson, LessonProgress, mastery_of
+from lessons.models import LessonProgress, mastery_of
 from lessons.recommendations import MAX_LIMIT
 
 
@@ -23,19 +23,6 @@ class StrictInputSerializer(serializers.Serializer):
 
 
 # --- input -----------------------------------------------------------------------------------
-
-class LessonFilterInputSerializer(serializers.Serializer):
-    category = serializers.SlugField(required=False, help_text="Category slug, e.g. `colour`.")
-    difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5)
-    style = serializers.ChoiceField(required=False, choices=Lesson.Style.choices)
-    status = serializers.ChoiceField(required=False, choices=LessonProgress.Status.choices,
-                                     help_text="Your status on the lesson.")
-
-    def validate_category(self, value):
-        if not Category.objects.filter(slug=value).exists():
-            raise serializers.ValidationError(f"Unknown category {value!r}.")
-        return value
-
 
 class RecommendationQueryInputSerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=MAX_LIMIT)
