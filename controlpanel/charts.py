@@ -18,16 +18,14 @@ figures as headers + rows, the text alternative for screen readers (and the e-ma
 
 from __future__ import annotations
 
-import base64
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import pygal
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from pygal.style import Style
 
@@ -59,21 +57,12 @@ class Chart:
     svg: SafeString
     table: ChartTable
     summary: str = ""
-    meta: dict = field(default_factory=dict)
 
     def __html__(self) -> str:
         return self.svg
 
     def __str__(self) -> str:
         return self.svg
-
-    @property
-    def data_uri(self) -> str:
-        """The SVG as a ``data:`` URI, for an ``<img>`` (allowed by ``img-src data:``)."""
-        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
-
-    def img_tag(self) -> SafeString:
-        return format_html('<img src="{}" alt="{}" class="chart-img">', self.data_uri, self.summary or self.title)
 
 
 def format_number(value: Any) -> str:
@@ -312,8 +301,7 @@ def line_chart(
     rows = [[labels[i], *(value_format(points.get(x)) for points in aligned.values())] for i, x in enumerate(xs)]
     summary = _summary(title, aligned, value_format)
     svg = _finish(chart, title=title, summary=summary, colors=colors)
-    return Chart(title=title, svg=svg, table=ChartTable(headers=headers, rows=rows), summary=summary,
-                 meta={"points": len(xs), "series": list(aligned)})
+    return Chart(title=title, svg=svg, table=ChartTable(headers=headers, rows=rows), summary=summary)
 
 
 def bar_chart(
@@ -359,8 +347,7 @@ def bar_chart(
     rows = [[labels[i], *(value_format(points.get(x)) for points in aligned.values())] for i, x in enumerate(order)]
     summary = _summary(title, aligned, value_format)
     svg = _finish(chart, title=title, summary=summary, colors=colors, horizontal=horizontal)
-    return Chart(title=title, svg=svg, table=ChartTable(headers=headers, rows=rows), summary=summary,
-                 meta={"points": len(order), "series": list(aligned)})
+    return Chart(title=title, svg=svg, table=ChartTable(headers=headers, rows=rows), summary=summary)
 
 
 def _summary(title: str, aligned: dict[str, dict], value_format: Callable[[Any], str]) -> str:

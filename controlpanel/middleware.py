@@ -67,7 +67,6 @@ class RequestContextMiddleware:
                     "request_id": request.request_id,
                 },
             )
-            request.api_duration_ms = duration_ms
         return response
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from controlpanel.admin import ReadOnlyAdmin
 from controlpanel.api.exceptions import ApplicationError
 from lessons import services
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
@@ -120,19 +121,6 @@ class LessonAdmin(admin.ModelAdmin):
             return
         titles = ", ".join(lesson.title for lesson in made) or "none (the bank is exhausted for these cells)"
         self.message_user(request, f"Generated {len(made)} lesson(s) for review: {titles}", messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Learner data is written by the product only; staff can read it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LessonProgress)

@@ -2,20 +2,8 @@
 
 from django.contrib import admin
 
+from controlpanel.admin import ReadOnlyAdmin
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Learner data is written by the product only; staff can read it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(UserProgress)

@@ -3,24 +3,16 @@ from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from controlpanel.admin import ReadOnlyAdmin
 from controlpanel.api.exceptions import ApplicationError
 from telemetry import services
-from telemetry.api.views import REPORT_DOCUMENT_CSP
 from telemetry.models import HealthCheck, Report, SystemSample, ThresholdEvent, ThresholdState
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Telemetry rows are written by the product only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+from telemetry.rendering import REPORT_DOCUMENT_CSP
 
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["__str__", "kind", "period_start", "time_zone", "generated_at", "version", "sent_at", "document"]
     list_filter = ["kind"]
     date_hierarchy = "period_start"
@@ -67,22 +59,26 @@ class ReportAdmin(ReadOnlyAdmin):
 
 @admin.register(ThresholdState)
 class ThresholdStateAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["metric", "status", "value", "since", "evaluated_at"]
 
 
 @admin.register(ThresholdEvent)
 class ThresholdEventAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["at", "metric", "previous", "status", "value"]
     list_filter = ["metric", "status"]
 
 
 @admin.register(HealthCheck)
 class HealthCheckAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["at", "ok", "database_ok", "cache_ok", "broker_ok", "database_ms", "cache_ms", "broker_ms"]
     list_filter = ["ok"]
 
 
 @admin.register(SystemSample)
 class SystemSampleAdmin(ReadOnlyAdmin):
+    deletable = True
     list_display = ["at", "cpu_percent", "memory_percent", "disk_percent", "load_1", "app_rss_bytes", "app_processes"]
     exclude = ["counters"]

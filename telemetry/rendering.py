@@ -13,6 +13,13 @@ from django.template.loader import render_to_string
 from controlpanel.charts import format_number
 from controlpanel.reporting import Figure, ReportSection, section_from_json
 
+# The stored report document carries its own <style>; nothing else may load, run or frame it
+# (wherever it is served: the API, the staff download, the admin).
+REPORT_DOCUMENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
 
 def _fmt(value: Any, unit: str = "") -> str:
     if value is None:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from controlpanel.api.exceptions import ApplicationError, json_error
 from controlpanel.charts import format_number, line_chart
 from controlpanel.reporting import ReportSection
-from telemetry import reports, selectors, services
+from telemetry import rendering, selectors, services
 from telemetry.models import Report
 
 LIVE_WINDOW = timedelta(minutes=5)
@@ -255,11 +255,10 @@ def report_download(request, report_id, fmt):
     if fmt == "json":
         response = JsonResponse(report.data, json_dumps_params={"indent": 2})
     elif fmt == "csv":
-        response = HttpResponse(reports.render_csv(report.data), content_type=DOWNLOADS[fmt])
+        response = HttpResponse(rendering.render_csv(report.data), content_type=DOWNLOADS[fmt])
     else:
         response = HttpResponse(report.html, content_type=DOWNLOADS[fmt])
         # The standalone document brings its own styles; let it show them, and nothing else.
-        response["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+        response["Content-Security-Policy"] = rendering.REPORT_DOCUMENT_CSP
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -15,11 +15,6 @@ from controlpanel.api.schema import error_responses
 from telemetry import rendering, selectors
 from telemetry.api import serializers as s
 
-# The stored report document carries its own <style>; nothing else may load or run in it.
-REPORT_DOCUMENT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'self'"
-)
 _STAFF_ERRORS = error_responses(400, 401, 403, 429)
 
 
@@ -115,7 +110,7 @@ class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def html(self, request, pk=None):
         report = self._detail(pk).report
         response = HttpResponse(report.html, content_type="text/html; charset=utf-8")
-        response["Content-Security-Policy"] = REPORT_DOCUMENT_CSP
+        response["Content-Security-Policy"] = rendering.REPORT_DOCUMENT_CSP
         if request.query_params.get("download", "").lower() in {"1", "true", "yes"}:
             response["Content-Disposition"] = f'attachment; filename="report-{report.kind}-{report.period_start}.html"'
         return response

@@ -46,7 +46,6 @@ def charts_from_json(items: list[dict]) -> list[Chart]:
             svg=mark_safe(item["svg"]),  # noqa: S308 - produced by controlpanel.charts, every value escaped
             table=ChartTable(headers=item["table"]["headers"], rows=item["table"]["rows"]),
             summary=item.get("summary", ""),
-            meta={"key": item.get("key")},
         )
         for item in items
     ]
