@@ -5,7 +5,7 @@ from telemetry.api import views
 
 app_name = "telemetry-api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path() routes: readable names in telemetry and logs
 router.register("reports", views.ReportViewSet, basename="report")
 
 urlpatterns = [

@@ -81,7 +81,7 @@ class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     permission_classes = [IsAdminUser]
     serializer_class = s.ReportOutputSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         params = _query(s.ReportListQuerySerializer, self.request)
