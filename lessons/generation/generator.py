@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from lessons.catalog import (
+    DIFFICULTIES,
     MAX_LONGEST_ANSWER_SHARE,
     SLUG_RE,
     STYLES,
@@ -39,6 +40,7 @@ from lessons.catalog import (
 GENERATOR_VERSION = "2"
 BANK_DIR = Path(__file__).with_name("bank")
 CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalog"
+PROSE_FILE = "prose.yaml"  # the texts every lesson shares; every other file is one category's parts
 MINIMUMS = {"techniques": 8, "warmups": 6, "exercises": 8, "twists": 5, "reflections": 6, "deepen": 3}
 # How difficulty shapes a lesson: constraints, extra practice steps, reflections, checks, time.
 TWISTS = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3}
@@ -47,52 +49,6 @@ REFLECTIONS = {1: 2, 2: 2, 3: 3, 4: 3, 5: 3}
 CHECKS = {1: 1, 2: 1, 3: 2, 4: 2, 5: 3}
 WARMUP_MINUTES = {1: 3, 2: 4, 3: 5, 4: 5, 5: 6}
 EXERCISE_MINUTES = {1: 8, 2: 10, 3: 15, 4: 20, 5: 30}
-OBJECTIVES = {
-    1: "This is a first-steps lesson in {name}, and no experience is needed. {Name} trains {trains}. "
-       "The aim is to try it slowly, once or twice, and notice what it changes in how you work; "
-       "a rough result is a perfectly good result today.",
-    2: "Practise {name} until it starts to feel familiar. The technique trains {trains}. You will walk "
-       "through it step by step, then use it in a short exercise with one constraint that stops you "
-       "from falling back on old habits.",
-    3: "Use {name} on purpose, on a real subject. The technique trains {trains}. This lesson asks you "
-       "to repeat the core moves, compare your attempts side by side and choose what works instead of "
-       "keeping the first thing that appears.",
-    4: "Push {name} under pressure. The technique trains {trains}. Here you combine it with two "
-       "constraints and a tighter clock, so you find out which parts of the technique hold up when "
-       "you no longer have time to think about them.",
-    5: "Stretch {name} into a finished piece. The technique trains {trains}. You will plan, make and "
-       "review a complete {work} under several constraints, then judge it as carefully as you would "
-       "judge someone else's.",
-}
-STYLE_LINES = {
-    "visual": "Keep your attention on what you can see: shapes, edges, light and placement matter more "
-              "than explanations.",
-    "narrative": "Treat the work as a small story: give it a beginning, a middle and an end, and ask "
-                 "what it is about.",
-    "musical": "Work to a pulse: tap or count a slow, steady beat and let it set the pace of each step.",
-    "playful": "Treat it as a game: set a timer, keep score if you like, and let mistakes be part of "
-               "the fun.",
-    "analytical": "Work like a researcher: predict what will happen before each attempt, then compare "
-                  "the result with your prediction.",
-}
-WARMUP_CLOSE = {
-    1: "Nothing you make in the warm-up is judged; it only switches your attention on.",
-    2: "Keep it loose and quick; the warm-up is for your attention, not for a result.",
-    3: "Notice which part of the warm-up felt awkward, because the lesson will ask for it again.",
-    4: "Do it briskly, as you would before a performance, and move straight on when the time is up.",
-    5: "Treat it as a rehearsal for the finished piece: same tools, same place, same focus.",
-}
-EXERCISE_CLOSE = {
-    1: "If you get stuck, go back to step one of the technique and start again slowly.",
-    2: "Stop when the timer ends, even if you are not finished; the constraint matters more than polish.",
-    3: "Make at least two attempts and put them side by side before you decide which one works better.",
-    4: "Keep going through the discomfort: the constraints are meant to make this hard.",
-    5: "When you finish, give the piece a title, date it and keep it; it is the piece your next "
-       "stretch lesson will be compared with.",
-}
-REFLECTION_CLOSE = ("Answer in a sentence or two each, in a notebook or on the back of your work. "
-                    "Rereading these notes after a few lessons shows your progress more clearly than "
-                    "the work alone.")
 log = logging.getLogger(__name__)
 
 
@@ -120,11 +76,23 @@ class Technique:
     checks: tuple[tuple[str, CheckSpec], ...]  # (check id, check)
 
 
+@dataclass(frozen=True, eq=False)
+class Prose:
+    """The texts every generated lesson shares (``bank/prose.yaml``)."""
+
+    objectives: dict[int, str]  # by difficulty; {name}, {Name}, {trains} and {work} are filled in
+    styles: dict[str, str]  # one line per lesson style
+    warmup_close: dict[int, str]  # by difficulty
+    exercise_close: dict[int, str]  # by difficulty
+    reflection_close: str
+
+
 @dataclass(frozen=True)
 class CategoryBank:
     category: str
     work: str
     materials: str
+    prose: Prose
     techniques: tuple[Technique, ...]
     warmups: tuple[Part, ...]
     exercises: tuple[Part, ...]
@@ -200,20 +168,61 @@ def _technique(raw: dict, where: str) -> Technique:
                      checks=parsed)
 
 
+def _by_key(raw: dict, key: str, keys: Iterable, where: str) -> dict:
+    texts = raw.get(key)
+    if not isinstance(texts, dict) or set(texts) != set(keys):
+        raise BankError(f"{where}: '{key}' must give a text for each of {', '.join(map(str, keys))}")
+    return {k: _text(texts, k, f"{where} {key}") for k in keys}
+
+
+def _prose(raw: Any, where: str) -> Prose:
+    if not isinstance(raw, dict) or set(raw) != {"prose"} or not isinstance(raw["prose"], dict):
+        raise BankError(f"{where}: must be a mapping with only a 'prose' key")
+    raw = raw["prose"]
+    objectives = _by_key(raw, "objectives", DIFFICULTIES, where)
+    for d, text in objectives.items():
+        try:
+            text.format(name="", Name="", trains="", work="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise BankError(f"{where}: objectives {d} may only use {{name}}, {{Name}}, {{trains}} and {{work}} "
+                            f"({exc!r})") from None
+    return Prose(objectives=objectives, styles=_by_key(raw, "styles", STYLES, where),
+                 warmup_close=_by_key(raw, "warmup_close", DIFFICULTIES, where),
+                 exercise_close=_by_key(raw, "exercise_close", DIFFICULTIES, where),
+                 reflection_close=_text(raw, "reflection_close", where))
+
+
+def _read_yaml(path: Path, name: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BankError(f"{name}: invalid YAML: {exc}") from None
+
+
+@lru_cache(maxsize=4)
+def load_prose(bank_dir: Path = BANK_DIR) -> Prose:
+    """Read and check ``bank_dir/prose.yaml``, the texts every generated lesson shares."""
+    path = bank_dir / PROSE_FILE
+    if not path.is_file():
+        raise BankError(f"{PROSE_FILE}: missing from {bank_dir}")
+    return _prose(_read_yaml(path, PROSE_FILE), PROSE_FILE)
+
+
 @lru_cache(maxsize=4)
 def load_bank(bank_dir: Path = BANK_DIR) -> dict[str, CategoryBank]:
-    """Read and check every ``*.yaml`` under ``bank_dir``; files merge by their ``category`` key.
+    """Read and check every ``*.yaml`` under ``bank_dir``; files merge by their ``category`` key,
+    and every category carries the shared texts of ``prose.yaml`` (:func:`load_prose`).
 
     Cached because the bank only changes with a deploy; checked eagerly so a broken bank fails
     loudly instead of quietly producing fewer lessons.
     """
+    prose = load_prose(bank_dir)
     merged: dict[str, dict[str, Any]] = {}
     for path in sorted(bank_dir.rglob("*.yaml")):
         name = path.relative_to(bank_dir).as_posix()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise BankError(f"{name}: invalid YAML: {exc}") from None
+        if name == PROSE_FILE:
+            continue
+        data = _read_yaml(path, name)
         if not isinstance(data, dict) or not isinstance(data.get("category"), str):
             raise BankError(f"{name}: must be a mapping with a 'category' key")
         target = merged.setdefault(data["category"], {})
@@ -246,7 +255,7 @@ def load_bank(bank_dir: Path = BANK_DIR) -> dict[str, CategoryBank]:
         if len(set(check_ids)) != len(check_ids):
             raise BankError(f"{category}: duplicate check ids")
         banks[category] = CategoryBank(category=category, work=_text(data, "work", category, 40),
-                                       materials=_text(data, "materials", category), **kinds)
+                                       materials=_text(data, "materials", category), prose=prose, **kinds)
     return banks
 
 
@@ -262,21 +271,21 @@ def _norm_title(title: str) -> str:
 
 def _body(bank: CategoryBank, t: Technique, ex: Part, twists: list[Part], warmup: Part,
           deepen: list[Part], reflections: list[Part], d: int, style: str) -> str:
-    name = t.name
-    objective = OBJECTIVES[d].format(name=name, Name=name[0].upper() + name[1:], trains=t.trains, work=bank.work)
+    name, prose = t.name, bank.prose
+    objective = prose.objectives[d].format(name=name, Name=name[0].upper() + name[1:], trains=t.trains, work=bank.work)
     steps = "\n".join(f"{i}. {text}" for i, text in enumerate([*t.steps, *(p.text for p in deepen)], 1))
     if len(twists) == 1:
         constraint = f"**Twist ({twists[0].title}):** {twists[0].text}"
     else:
         constraint = "**Twists:**\n\n" + "\n".join(f"- **{w.title}:** {w.text}" for w in twists)
     return "\n".join([
-        "## Objective", "", f"{objective} {STYLE_LINES[style]}", "", f"You need: {bank.materials}", "",
+        "## Objective", "", f"{objective} {prose.styles[style]}", "", f"You need: {bank.materials}", "",
         "## Warm-up", "", f"**{warmup.title}.** {warmup.text} Give it about {WARMUP_MINUTES[d]} "
-        f"minutes. {WARMUP_CLOSE[d]}", "",
+        f"minutes. {prose.warmup_close[d]}", "",
         "## Steps", "", steps, "", f"**Tip:** {t.tip}", "",
         "## Exercise", "", f"**{ex.title}.** {ex.text} Use {name} as practised in the steps, and set a "
-        f"timer for {EXERCISE_MINUTES[d]} minutes.", "", constraint, "", EXERCISE_CLOSE[d], "",
-        "## Reflection", "", "\n".join(f"- {r.text}" for r in reflections), "", REFLECTION_CLOSE,
+        f"timer for {EXERCISE_MINUTES[d]} minutes.", "", constraint, "", prose.exercise_close[d], "",
+        "## Reflection", "", "\n".join(f"- {r.text}" for r in reflections), "", prose.reflection_close,
     ])
 
 

@@ -65,6 +65,23 @@ def test_bank_covers_every_category_with_enough_parts():
             assert technique.trains.split()[0].endswith("ing"), technique.id  # reads as "It trains <...ing>"
 
 
+def test_shared_prose_is_checked_when_the_bank_loads(tmp_path):
+    prose = yaml.safe_load((gen.BANK_DIR / gen.PROSE_FILE).read_text(encoding="utf-8"))
+    assert load_bank()["drawing"].prose.styles == gen.load_prose().styles
+    broken = [
+        {"prose": {**prose["prose"], "styles": {k: v for k, v in prose["prose"]["styles"].items() if k != "musical"}}},
+        {"prose": {**prose["prose"], "objectives": {**prose["prose"]["objectives"], 3: "Use {technique} now."}}},
+        {"prose": {**prose["prose"], "reflection_close": ""}},
+    ]
+    for i, data in enumerate(broken):
+        (tmp_path / str(i)).mkdir()
+        (tmp_path / str(i) / gen.PROSE_FILE).write_text(yaml.safe_dump(data), encoding="utf-8")
+        with pytest.raises(gen.BankError, match=gen.PROSE_FILE):
+            load_bank(tmp_path / str(i))
+    with pytest.raises(gen.BankError, match="missing"):
+        load_bank(tmp_path)
+
+
 def test_bank_can_compose_hundreds_of_distinct_lessons_per_category():
     for category, parts in load_bank().items():
         assert len(parts.techniques) * len(parts.exercises) * len(parts.twists) * 5 >= 500, category
@@ -81,7 +98,7 @@ def test_shortest_possible_generated_lesson_still_meets_the_word_minimum():
     """Worst case over every technique/exercise/twist with the shortest optional parts."""
     def words(text: str) -> int:
         return LessonSpec("x-y", "xyz", "drawing", 1, "visual", 5, "s" * 20, ("t",), (), (), text).word_count()
-    shortest_style = min(STYLES, key=lambda s: words(gen.STYLE_LINES[s]))
+    shortest_style = min(STYLES, key=lambda s: words(gen.load_prose().styles[s]))
     for parts in load_bank().values():
         warmup = min(parts.warmups, key=lambda p: words(p.text))
         reflections = sorted(parts.reflections, key=lambda p: words(p.text))[:gen.REFLECTIONS[1]]
