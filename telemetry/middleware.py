@@ -20,34 +20,14 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 _CONVERTER = re.compile(r"<(?:[^>:]+:)?([^>]+)>")
 
 
-def _named_groups(pattern: str) -> str:
-    """``(?P<slug>[^/.]+)`` → ``<slug>``, balancing nested parentheses."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("(?P<", i):
-            name_end = pattern.index(">", i)
-            name = pattern[i + 4: name_end]
-            depth, j = 1, name_end + 1
-            while j < len(pattern) and depth:
-                if pattern[j] == "\\":
-                    j += 2
-                    continue
-                depth += {"(": 1, ")": -1}.get(pattern[j], 0)
-                j += 1
-            out.append(f"<{name}>")
-            i = j
-        else:
-            out.append(pattern[i])
-            i += 1
-    return "".join(out)
-
-
 @lru_cache(maxsize=2048)
 def route_label(route: str) -> str:
-    """A URL pattern as a stable label: ``/api/v1/lessons/<slug>/`` for path and regex routes."""
-    label = _named_groups(route.replace("^", "").replace("$", "").replace("\\.", "."))
-    label = _CONVERTER.sub(r"<\1>", label)
-    return "/" + label.lstrip("/")
+    """A path pattern as a stable label: ``lessons/<slug:slug>/`` → ``/lessons/<slug>/``.
+
+    Every router of the product is path-based, so the pattern is the label once converters are
+    dropped; a regex route (the admin's app index) is labelled as written.
+    """
+    return "/" + _CONVERTER.sub(r"<\1>", route).lstrip("/")
 
 
 def _user_id(request) -> int | None:

@@ -144,7 +144,7 @@ def thresholds_evaluate(*, now: datetime | None = None) -> list[ThresholdState]:
 
 def health_probe(*, now: datetime | None = None) -> HealthCheck:
     """Probe database, cache and broker (the /readyz checks) and record the result."""
-    from controlpanel.views import run_checks
+    from controlpanel.health import run_checks
 
     now = now or timezone.now()
     results = run_checks()

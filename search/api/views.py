@@ -79,7 +79,7 @@ class SavedSearchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Your saved searches: list, read the snapshot, run again, delete."""
 
     serializer_class = s.SavedSearchOutputSerializer
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_converter = "rowid"
 
     def get_queryset(self):
         return selectors.saved_search_list(user=self.request.user)

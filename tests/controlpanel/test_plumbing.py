@@ -43,12 +43,12 @@ def test_readyz_reports_a_failing_database_with_503(client, monkeypatch):
     """Fault injection: the database check raises as an unreachable server would."""
     from django.db import OperationalError
 
-    from controlpanel import views
+    from controlpanel import health
 
     def unreachable():
         raise OperationalError("connection refused")
 
-    monkeypatch.setitem(views.CHECKS, "database", unreachable)
+    monkeypatch.setitem(health.CHECKS, "database", unreachable)
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()

@@ -113,11 +113,27 @@ def test_a_second_flush_adds_to_the_active_user_day(auth_client):
     assert ActiveUserDay.objects.get(user_id=auth_client.user.pk).requests == 2
 
 
-def test_route_labels_of_path_and_regex_patterns():
+def test_route_labels_of_path_patterns():
     assert route_label("api/v1/auth/sessions/<uuid:session_id>/") == "/api/v1/auth/sessions/<session_id>/"
-    assert route_label("api/v1/^reports/(?P<pk>\\d+)/html/$") == "/api/v1/reports/<pk>/html/"
-    assert route_label("api/v1/^lessons/(?P<slug>[^/.]+)/$") == "/api/v1/lessons/<slug>/"
+    assert route_label("api/v1/search/saved/<rowid:pk>/run/") == "/api/v1/search/saved/<pk>/run/"
     assert route_label("") == "/"
+
+
+def test_every_api_route_is_a_path_pattern():
+    """Labels are the patterns themselves, so no API route may be a regex."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls.resolvers import RoutePattern
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern), entry.pattern
+
+    api = [(route, pattern) for route, pattern in walk(get_resolver().url_patterns) if route.startswith("api/")]
+    assert api and all(isinstance(pattern, RoutePattern) for _, pattern in api), [r for r, p in api
+                                                                                  if not isinstance(p, RoutePattern)]
 
 
 def test_a_batch_that_cannot_be_stored_is_dropped_not_retried_forever():
