@@ -34,8 +34,19 @@ class QueryError(ValueError):
     """The query is empty or too long once cleaned."""
 
 
-def clean_query(raw: str) -> str:
+class CleanQuery(str):
+    """Search text that has been through :func:`clean_query`; cleaning it again returns it as is.
+
+    The API's query field cleans the text when it validates the request, and the search
+    service, which pages and tasks call with raw text too, accepts either: a request is
+    cleaned once.
+    """
+
+
+def clean_query(raw: str) -> CleanQuery:
     """Trim, drop control and format characters, collapse whitespace; 1–200 characters or QueryError."""
+    if isinstance(raw, CleanQuery):
+        return raw
     if raw is None:
         raise QueryError("Enter something to search for.")
     if len(raw) > RAW_QUERY_MAX_LENGTH:
@@ -53,7 +64,7 @@ def clean_query(raw: str) -> str:
         raise QueryError("Enter something to search for.")
     if len(query) > QUERY_MAX_LENGTH:
         raise QueryError(f"Search text can be at most {QUERY_MAX_LENGTH} characters.")
-    return query
+    return CleanQuery(query)
 
 
 def query_words(query: str) -> tuple[str, ...]:

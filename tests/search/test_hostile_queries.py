@@ -59,3 +59,20 @@ def test_lesson_text_with_syntax_characters_is_indexed_as_words(auth_client, db,
     LessonFactory(slug="syntax", title='Quotes "AND" (brackets) * NEAR stars', body_markdown="colon: {braces} ^caret")
     for q in ('"AND"', "(brackets)", "NEAR", "{braces}", "^caret", "stars*"):
         assert [hit["slug"] for hit in search(auth_client, q=q, turbo="true").json()["results"]] == ["syntax"], q
+
+
+def test_a_request_cleans_its_query_once(auth_client, catalog, monkeypatch):
+    from search import text
+
+    calls = []
+    original = text.clean_query
+
+    def counting(raw):
+        calls.append(raw)
+        return original(raw)
+
+    monkeypatch.setattr(text, "clean_query", counting)
+    monkeypatch.setattr("search.services.text.clean_query", counting)
+    response = auth_client.get("/api/v1/search/", {"q": "  colour\twheel "})
+    assert response.status_code == 200 and response.json()["query"] == "colour wheel"
+    assert sum(1 for raw in calls if not isinstance(raw, text.CleanQuery)) == 1
