@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Count, Q
 
+from accounts.models import User
 from lessons.models import Category, Lesson, LessonProgress
 
 PASSING_SCORE = 0.6
@@ -91,7 +92,7 @@ class Recommendation:
     reasons: list[str] = field(default_factory=list)
 
 
-def category_levels(records: list[Record], categories: list[CategoryInfo]) -> dict[int, int]:
+def category_levels(*, records: list[Record], categories: list[CategoryInfo]) -> dict[int, int]:
     """The learner's level (1..5) per category, informed by check scores."""
     levels = {c.id: 1 for c in categories}
     for r in records:
@@ -102,7 +103,7 @@ def category_levels(records: list[Record], categories: list[CategoryInfo]) -> di
     return levels
 
 
-def dominant_style(records: list[Record]) -> str | None:
+def dominant_style(*, records: list[Record]) -> str | None:
     """The style of most completed lessons, when at least three are done and one style leads."""
     styles = Counter(r.style for r in records if r.status == LessonProgress.Status.COMPLETED)
     if sum(styles.values()) < 3:
@@ -117,14 +118,14 @@ def rank(*, categories: list[CategoryInfo], lessons: list[Candidate], records: l
     by_category = {c.id: c for c in categories}
     state = {r.lesson_id: r for r in records}
     completed = {r.lesson_id for r in records if r.status == LessonProgress.Status.COMPLETED}
-    levels = category_levels(records, categories)
+    levels = category_levels(records=records, categories=categories)
     # A category's share counts what its progress bar counts: completions of published lessons.
     done_in = Counter(r.category_id for r in records if r.status == LessonProgress.Status.COMPLETED and r.published)
     shares = {c.id: (done_in[c.id] / c.published if c.published else 1.0) for c in categories}
     open_shares = [shares[c.id] for c in categories if c.published]
     top_share = max(open_shares, default=0.0)
     low_share = min(open_shares, default=0.0)
-    style = preferred_style or dominant_style(records)
+    style = preferred_style or dominant_style(records=records)
     cold = not completed
     scored: list[Recommendation] = []
     for lesson in lessons:
@@ -190,14 +191,14 @@ def _pick_balanced(scored: list[Recommendation], limit: int) -> list[Recommendat
 
 # --- loading the snapshot ----------------------------------------------------------------------
 
-def _preferred_style(user) -> str | None:
+def _preferred_style(user: User) -> str | None:
     try:
         return user.preferences.preferred_style or None
     except Exception:  # no preferences row
         return None
 
 
-def lesson_recommendations(user, limit: int = 5) -> list[Recommendation]:
+def lesson_recommendations(*, user: User, limit: int = 5) -> list[Recommendation]:
     """Ranked recommendations for ``user``; five queries whatever the history's length."""
     limit = max(1, min(MAX_LIMIT, int(limit)))
     categories = [
@@ -213,7 +214,7 @@ def lesson_recommendations(user, limit: int = 5) -> list[Recommendation]:
             "lesson_id", "lesson__category_id", "lesson__difficulty", "lesson__style", "lesson__title", "status",
             "score", "completed_at", "lesson__is_published")
     ]
-    levels = category_levels(records, categories)
+    levels = category_levels(records=records, categories=categories)
     completed = [r.lesson_id for r in records if r.status == LessonProgress.Status.COMPLETED]
     within_reach = Q(pk__in=[])
     for category_id, level in levels.items():

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from accounts.models import User
 from controlpanel.api.exceptions import NotFoundError
 from lessons.filters import LessonFilterSet
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
@@ -27,7 +28,7 @@ class LessonNotFound(NotFoundError):
     message = "No such lesson."
 
 
-def _with_user_status(qs: QuerySet[Lesson], user) -> QuerySet[Lesson]:
+def _with_user_status(qs: QuerySet[Lesson], user: User) -> QuerySet[Lesson]:
     """Annotate ``user_status`` (not_started when no row), ``user_score`` (score of record) and
     ``user_best_score`` by one LEFT JOIN; ``user_mastery`` follows from them (``mastery_of``)."""
     return qs.annotate(
@@ -38,7 +39,7 @@ def _with_user_status(qs: QuerySet[Lesson], user) -> QuerySet[Lesson]:
     )
 
 
-def lesson_list(user, filters: Mapping[str, Any] | None = None) -> QuerySet[Lesson]:
+def lesson_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Lesson]:
     """Published lessons in catalog order with the learner's status (``user_status``).
 
     ``filters`` are values of :class:`lessons.filters.LessonFilterSet` (category slug, difficulty,
@@ -59,7 +60,7 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.all()
 
 
-def lesson_get_published(slug: str) -> Lesson:
+def lesson_get_published(*, slug: str) -> Lesson:
     """The published lesson ``slug`` (with its category) or LessonNotFound."""
     lesson = Lesson.objects.published().select_related("category").filter(slug=slug).first()
     if lesson is None:
@@ -136,9 +137,9 @@ def _neighbour(lesson: Lesson, *, before: bool) -> LessonLink | None:
     return LessonLink(*row) if row else None
 
 
-def lesson_detail(user, slug: str) -> LessonDetail:
+def lesson_detail(*, user: User, slug: str) -> LessonDetail:
     """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Six queries."""
-    lesson = lesson_get_published(slug)
+    lesson = lesson_get_published(slug=slug)
     done = LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"), status=LessonProgress.Status.COMPLETED)
     prerequisites = [
         LessonLink(slug=s, title=t, difficulty=d, completed=c)
@@ -155,7 +156,7 @@ def lesson_detail(user, slug: str) -> LessonDetail:
     )
 
 
-def continue_lessons(user, limit: int = 5) -> QuerySet[LessonProgress]:
+def continue_lessons(*, user: User, limit: int = 5) -> QuerySet[LessonProgress]:
     """The learner's lessons in progress, most recently touched first (for "continue where you left off")."""
     return (
         LessonProgress.objects.filter(user=user, status=LessonProgress.Status.IN_PROGRESS, lesson__is_published=True)
@@ -166,7 +167,7 @@ def continue_lessons(user, limit: int = 5) -> QuerySet[LessonProgress]:
     )
 
 
-def category_completion(user, category: Category) -> tuple[int, int]:
+def category_completion(*, user: User, category: Category) -> tuple[int, int]:
     """(counted completions, published lessons) of one category for the lesson page's sidebar.
 
     The same count as the progress app's category figures (``LessonProgress.objects.counted``).

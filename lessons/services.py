@@ -170,7 +170,7 @@ def generation_cells(*, category: str | None = None, difficulty: int | None = No
     return sorted(cells, key=thinness)
 
 
-def default_seed(now: datetime | None = None) -> int:
+def default_seed(*, now: datetime | None = None) -> int:
     """The ISO year and week (e.g. 202648): one reproducible batch per week."""
     return int((now or timezone.now()).strftime("%G%V"))
 
@@ -211,7 +211,7 @@ def lessons_generate_weekly(*, now: datetime | None = None) -> list[Lesson]:
     A second run in the same week (a redelivered or duplicated beat message) only tops the
     batch up to the weekly count, so the task is idempotent.
     """
-    seed = default_seed(now)
+    seed = default_seed(now=now)
     done = Lesson.objects.filter(source=Lesson.Source.GENERATED, generator_seed=seed).count()
     missing = WEEKLY_GENERATION_COUNT - done
     return lessons_generate(count=missing, seed=seed) if missing > 0 else []

@@ -23,7 +23,7 @@ STYLE_LABELS = dict(Lesson.Style.choices)
 
 def lesson_or_404(user, slug: str):
     try:
-        return selectors.lesson_detail(user, slug)
+        return selectors.lesson_detail(user=user, slug=slug)
     except selectors.LessonNotFound as exc:
         raise Http404("No such lesson.") from exc
 
@@ -44,7 +44,7 @@ def _row(lesson) -> dict:
 
 @login_required
 def lesson_list(request):
-    filterset = LessonFilterSet(request.GET or None, queryset=selectors.lesson_list(request.user))
+    filterset = LessonFilterSet(request.GET or None, queryset=selectors.lesson_list(user=request.user))
     lessons, filtered, status = filterset.qs, False, 200
     if filterset.is_bound:
         if filterset.is_valid():
@@ -68,7 +68,7 @@ def lesson_list(request):
 
 def _category_progress(user, lesson) -> dict:
     """Counted completions of the lesson's category out of its published lessons (the bars' figure)."""
-    done, total = selectors.category_completion(user, lesson.category)
+    done, total = selectors.category_completion(user=user, category=lesson.category)
     return {"progress": done, "total": total, "percent": round(100 * done / total, 1) if total else 0.0}
 
 

@@ -69,12 +69,12 @@ def home(request):
     continue_lessons = [
         {"slug": r.lesson.slug, "title": r.lesson.title, "category_name": r.lesson.category.name,
          "started_at": r.started_at or r.updated_at}
-        for r in lesson_selectors.continue_lessons(user)
+        for r in lesson_selectors.continue_lessons(user=user)
     ]
     recommendations = [
         {"slug": rec.lesson.slug, "title": rec.lesson.title, "category_name": rec.category.name,
          "difficulty": rec.lesson.difficulty, "minutes": rec.lesson.minutes, "reasons": rec.reasons}
-        for rec in lesson_selectors.lesson_recommendations(user, limit=RECOMMENDATIONS)
+        for rec in lesson_selectors.lesson_recommendations(user=user, limit=RECOMMENDATIONS)
     ]
     context = {
         "summary": summary,

@@ -155,7 +155,7 @@ def weekly_digest(user, *, week_start: date) -> WeeklyDigest:
     next_lessons = [
         NextLesson(title=item.lesson.title, reasons=list(item.reasons),
                    url=absolute_url(reverse("lessons:detail", kwargs={"slug": item.lesson.slug})))
-        for item in lesson_recommendations(user, limit=NEXT_LESSONS)[:NEXT_LESSONS]
+        for item in lesson_recommendations(user=user, limit=NEXT_LESSONS)[:NEXT_LESSONS]
     ]
     return WeeklyDigest(
         user_id=user.pk,

@@ -23,7 +23,7 @@ class LessonViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema only needs the model
             return Lesson.objects.none()
-        return selectors.lesson_list(self.request.user)
+        return selectors.lesson_list(user=self.request.user)
 
     @extend_schema(responses={200: s.LessonListOutputSerializer(many=True), **error_responses(400, 401, 429)},
                    tags=["lessons"])
@@ -36,7 +36,7 @@ class LessonViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, slug=None):
         """One lesson: sanitized HTML, its checks (answers only for checks you attempted), prerequisites,
         previous/next in its category, your progress and mastery."""
-        return Response(s.LessonDetailOutputSerializer(selectors.lesson_detail(request.user, slug)).data)
+        return Response(s.LessonDetailOutputSerializer(selectors.lesson_detail(user=request.user, slug=slug)).data)
 
     @extend_schema(parameters=[s.RecommendationQueryInputSerializer], filters=False,
                    responses={200: s.RecommendationOutputSerializer(many=True), **error_responses(400, 401, 429)},
@@ -46,5 +46,5 @@ class LessonViewSet(viewsets.GenericViewSet):
         """Lessons ranked for you, each with a score and the reasons behind it; computed fresh on every call."""
         query = s.RecommendationQueryInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        ranked = selectors.lesson_recommendations(request.user, query.validated_data["limit"])
+        ranked = selectors.lesson_recommendations(user=request.user, limit=query.validated_data["limit"])
         return Response(s.RecommendationOutputSerializer(ranked, many=True).data)

@@ -95,7 +95,7 @@ class LessonActivityViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def start(self, request, slug=None):
         """Mark the lesson in progress; repeating it (or starting a completed lesson) changes nothing."""
-        lesson = lesson_get_published(slug)
+        lesson = lesson_get_published(slug=slug)
         record = services.lesson_start(user=request.user, lesson=lesson)
         return Response(s.LessonStartOutputSerializer({"lesson": lesson, "record": record}).data)
 
@@ -106,7 +106,7 @@ class LessonActivityViewSet(viewsets.GenericViewSet):
     def check(self, request, slug=None, order=None):
         """Check one answer before completing. It reveals the right answer, so only your first answer to a
         check counts as a first try (and in your score of record)."""
-        lesson = lesson_get_published(slug)
+        lesson = lesson_get_published(slug=slug)
         data = s.LessonCheckInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         feedback = services.lesson_check_answer(user=request.user, lesson=lesson, order=int(order),
@@ -123,7 +123,7 @@ class LessonActivityViewSet(viewsets.GenericViewSet):
         Counts once: the first completion sets your score of record (each check's first answer) and your
         progress; completing again is a retry that can raise your best score and reach mastery, never your
         score of record. Returns each check with the right answer and explanation."""
-        lesson = lesson_get_published(slug)
+        lesson = lesson_get_published(slug=slug)
         data = s.LessonCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         completion = services.lesson_complete(user=request.user, lesson=lesson, answers=data.validated_data["answers"])

@@ -130,7 +130,7 @@ def test_recommendations_run_a_fixed_number_of_queries_whatever_the_history(
     for user in (small, large):
         user = type(user).objects.select_related("preferences").get(pk=user.pk)
         with django_assert_max_num_queries(4):
-            lesson_recommendations(user, 10)
+            lesson_recommendations(user=user, limit=10)
 
 
 STATE = st.one_of(
@@ -160,12 +160,12 @@ def test_recommendation_promises_hold_on_generated_histories(catalog, states, li
                 if pk not in done and prerequisites[pk] <= done and abs(lesson.difficulty - levels[lesson.category_id]) <= 1}
 
     user = type(user).objects.select_related("preferences").get(pk=user.pk)
-    ranked = lesson_recommendations(user, limit)
+    ranked = lesson_recommendations(user=user, limit=limit)
     ids = [r.lesson.id for r in ranked]
     assert len(ids) == len(set(ids)) == min(limit, len(eligible))
     assert set(ids) <= eligible  # never completed, prerequisites met, within one step of the level
     assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
     assert all(r.reasons and all(isinstance(x, str) and x for x in r.reasons) for r in ranked)
     assert all(r.level == levels[r.lesson.category_id] for r in ranked)
-    again = lesson_recommendations(user, limit)
+    again = lesson_recommendations(user=user, limit=limit)
     assert [(r.lesson.id, r.score, r.reasons) for r in again] == [(r.lesson.id, r.score, r.reasons) for r in ranked]

@@ -19,20 +19,20 @@ def test_continue_lessons_lists_my_started_lessons_most_recent_first(user, other
     lesson_start(user=other_user, lesson=catalog["colour-value-scale"])
     lesson_complete(user=user, lesson=catalog["music-rhythm-steady-pulse"], answers=right_answers(catalog["music-rhythm-steady-pulse"]))
     with django_assert_max_num_queries(1):
-        rows = [(r.lesson.slug, r.lesson.category.name) for r in continue_lessons(user)]
+        rows = [(r.lesson.slug, r.lesson.category.name) for r in continue_lessons(user=user)]
     assert rows == [("writing-sensory-notes", "Writing"), ("drawing-blind-contour", "Drawing")]
 
 
 def test_lesson_list_takes_a_plain_dict_of_filters(user, catalog):
     lesson_start(user=user, lesson=catalog["writing-sensory-notes"])
-    rows = lesson_list(user, {"category": "writing", "difficulty": None, "status": "in_progress"})
+    rows = lesson_list(user=user, filters={"category": "writing", "difficulty": None, "status": "in_progress"})
     assert [(lesson.slug, lesson.user_status) for lesson in rows] == [("writing-sensory-notes", "in_progress")]
 
 
 def test_lesson_detail_reports_prerequisites_met_and_my_record(user, catalog):
-    detail = lesson_detail(user, "colour-wheel-three-primaries")
+    detail = lesson_detail(user=user, slug="colour-wheel-three-primaries")
     assert (detail.prerequisites_met, detail.status) == (False, LessonProgress.Status.NOT_STARTED)
     lesson_complete(user=user, lesson=catalog["colour-value-scale"], answers=right_answers(catalog["colour-value-scale"]))
-    assert lesson_detail(user, "colour-wheel-three-primaries").prerequisites_met
+    assert lesson_detail(user=user, slug="colour-wheel-three-primaries").prerequisites_met
     with pytest.raises(LessonNotFound):
-        lesson_detail(user, "no-such-lesson")
+        lesson_detail(user=user, slug="no-such-lesson")

@@ -147,7 +147,7 @@ def test_the_email_has_the_learners_week_streak_goal_next_lessons_and_dashboard_
     assert f"  {monday:%a %-d %b}: 1 lesson, 25 min (goal met)" in text
     assert "- Current streak: 2 days" in text and "- Best streak: 5 days" in text
     assert "- 2 of 6 lessons completed" in text
-    upcoming = lesson_recommendations(learner, limit=3)
+    upcoming = lesson_recommendations(user=learner, limit=3)
     assert upcoming, "the learner has lessons within reach"
     for item in upcoming:
         url = f"https://panel.example.com/lessons/{item.lesson.slug}/"
