@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 
 from accounts.models import User, UserPreferences
 from accounts.validators import time_zone_choices, validate_time_zone
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 
 
 class LoginForm(AuthenticationForm):

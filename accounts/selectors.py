@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import AuthSession, User
+from accounts.models import AuthSession, User, UserPreferences
 
 
 def user_find_for_login(*, identifier: str) -> User | None:
@@ -33,3 +33,15 @@ def login_account_key(*, identifier: str) -> str:
         else None
     )
     return f"user:{user_id}" if user_id is not None else f"name:{identifier}"
+
+
+def preferences_of(*, user: User) -> UserPreferences:
+    """The user's preferences, or the defaults when they never saved any (nothing is written).
+
+    The one way every app reads a preference (time zone, daily goal, preferred style, turbo):
+    it reuses the row already loaded with the user (``select_related("preferences")``).
+    """
+    try:
+        return user.preferences
+    except UserPreferences.DoesNotExist:
+        return UserPreferences(user=user)

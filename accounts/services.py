@@ -15,7 +15,7 @@ from accounts.models import AuthSession, User, UserPreferences
 from accounts.selectors import login_account_key, user_find_for_login
 from accounts.tokens import SESSION_CLAIM, decode_refresh, issue_token_pair
 from controlpanel.api import ratelimit
-from controlpanel.api.exceptions import ApplicationError, AuthenticationError, RateLimitedError
+from controlpanel.errors import ApplicationError, AuthenticationError, RateLimitedError
 
 ACCOUNT_LOCKED_MESSAGE = "Too many failed logins for this account. Try again later."
 USERNAME_TAKEN = "That username is taken."
@@ -234,20 +234,20 @@ def password_change(*, user: User, current_password: str, new_password: str, kee
     return sessions_revoke_all(user=user, reason="password_change", keep_session_id=keep_session_id)
 
 
-def user_update(*, user: User, data: dict) -> User:
-    """Update allow-listed profile fields."""
-    allowed = {"email", "first_name", "last_name"}
-    fields = [name for name in data if name in allowed]
-    if "email" in data:
-        email = data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+def user_update(*, user: User, email: str | None = None, first_name: str | None = None,
+                last_name: str | None = None) -> User:
+    """Update the profile fields given (None leaves a field as it is)."""
+    changes = {name: value for name, value in (("email", email), ("first_name", first_name), ("last_name", last_name))
+               if value is not None}
+    if "email" in changes:
+        changes["email"] = changes["email"].strip().lower()
+        if User.objects.filter(email__iexact=changes["email"]).exclude(pk=user.pk).exists():
             raise ApplicationError("That e-mail is already registered.", code="email_taken",
                                    details={"email": ["That e-mail is already registered."]})
-        data = {**data, "email": email}
-    for name in fields:
-        setattr(user, name, data[name])
-    if fields:
-        user.save(update_fields=fields)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes:
+        user.save(update_fields=list(changes))
     return user
 
 
@@ -256,13 +256,16 @@ def preferences_get(*, user: User) -> UserPreferences:
     return prefs
 
 
-def preferences_update(*, user: User, data: dict) -> UserPreferences:
-    """Validate and store preferences; only known fields are written."""
+def preferences_update(*, user: User, theme: str | None = None, turbo_default: bool | None = None,
+                       preferred_style: str | None = None, daily_goal_minutes: int | None = None,
+                       time_zone: str | None = None, weekly_progress_email: bool | None = None) -> UserPreferences:
+    """Validate and store the preferences given (None leaves a preference as it is)."""
     prefs = preferences_get(user=user)
-    allowed = {"theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone",
-               "weekly_progress_email"}
-    for name, value in data.items():
-        if name in allowed:
+    changes = {"theme": theme, "turbo_default": turbo_default, "preferred_style": preferred_style,
+               "daily_goal_minutes": daily_goal_minutes, "time_zone": time_zone,
+               "weekly_progress_email": weekly_progress_email}
+    for name, value in changes.items():
+        if value is not None:
             setattr(prefs, name, value)
     prefs.full_clean(exclude=["user"])
     prefs.save()
@@ -271,11 +274,10 @@ def preferences_update(*, user: User, data: dict) -> UserPreferences:
 
 def browser_session_start(*, request, user: User) -> AuthSession:
     """Record a dashboard login as an AuthSession so "my sessions" lists browsers too."""
-    session = session_start(
+    return session_start(
         user=user,
         kind=AuthSession.Kind.BROWSER,
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
         client_ip=getattr(request, "client_ip", None),
         lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
     )
-    return session

@@ -2,10 +2,12 @@
 
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts.models import User
+
 SESSION_CLAIM = "sid"
 
 
-def issue_token_pair(*, user, session) -> tuple[str, str, RefreshToken]:
+def issue_token_pair(*, user: User, session) -> tuple[str, str, RefreshToken]:
     """A fresh refresh token and its access token, both carrying the session id."""
     refresh = RefreshToken.for_user(user)
     refresh[SESSION_CLAIM] = str(session.pk)

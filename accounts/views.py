@@ -20,7 +20,7 @@ from accounts.forms import (
     add_service_errors,
 )
 from controlpanel.api import ratelimit
-from controlpanel.api.exceptions import ApplicationError, RateLimitedError, ServiceUnavailableError
+from controlpanel.errors import ApplicationError, RateLimitedError, ServiceUnavailableError
 
 UNAVAILABLE = "Signing in is briefly unavailable. Please try again in a moment."
 
@@ -112,12 +112,12 @@ def profile(request):
                                        initial=_preferences_initial(prefs), prefix="prefs")
     status = 200
     if action == "profile":
-        if _save_form(request, profile_form, lambda data: services.user_update(user=user, data=data),
+        if _save_form(request, profile_form, lambda data: services.user_update(user=user, **data),
                       "Your account details are saved."):
             return redirect("accounts:profile")
         status = 400
     elif action == "preferences":
-        if _save_form(request, preferences_form, lambda data: services.preferences_update(user=user, data=data),
+        if _save_form(request, preferences_form, lambda data: services.preferences_update(user=user, **data),
                       "Your preferences are saved."):
             return redirect("accounts:profile")
         status = 400
@@ -133,24 +133,23 @@ def profile(request):
 def password(request):
     """Change the password (needs the current one); every other session of the user ends."""
     form = PasswordChangeForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                revoked = services.password_change(
-                    user=request.user,
-                    current_password=form.cleaned_data["current_password"],
-                    new_password=form.cleaned_data["new_password"],
-                    keep_session_id=getattr(request, "auth_session_id", None),
-                )
-            except (ApplicationError, DjangoValidationError) as exc:
-                add_service_errors(form, exc)
-            else:
-                from django.contrib.auth import update_session_auth_hash
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoked = services.password_change(
+                user=request.user,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+                keep_session_id=getattr(request, "auth_session_id", None),
+            )
+        except (ApplicationError, DjangoValidationError) as exc:
+            add_service_errors(form, exc)
+        else:
+            from django.contrib.auth import update_session_auth_hash
 
-                update_session_auth_hash(request, request.user)
-                ended = f" {revoked} other session{'s' if revoked != 1 else ''} ended." if revoked else ""
-                messages.success(request, f"Your password is changed.{ended}")
-                return redirect("accounts:profile")
+            update_session_auth_hash(request, request.user)
+            ended = f" {revoked} other session{'s' if revoked != 1 else ''} ended." if revoked else ""
+            messages.success(request, f"Your password is changed.{ended}")
+            return redirect("accounts:profile")
     return render(request, "accounts/password.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -22,7 +22,7 @@ import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pygal
@@ -106,7 +106,7 @@ def _sort_key(value: Any):
     if isinstance(value, datetime):
         return (1, value.timestamp(), "")
     if isinstance(value, date):
-        return (1, datetime(value.year, value.month, value.day).timestamp(), "")
+        return (1, datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp(), "")
     return (2, 0, str(value))
 
 

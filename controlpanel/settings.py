@@ -30,7 +30,7 @@ if not SECRET_KEY:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     # Only for local development and tests; 50 characters so HMAC users see no short-key warning.
-    SECRET_KEY = "dev-insecure-secret-key-0123456789-abcdefghijklmnop"
+    SECRET_KEY = "dev-insecure-secret-key-0123456789-abcdefghijklmnop"  # noqa: S105 (debug and tests only)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from django.db.models import Count, Q
 
 from accounts.models import User
+from accounts.selectors import preferences_of
 from lessons.models import Category, Lesson, LessonProgress
 
 PASSING_SCORE = 0.6
@@ -192,10 +193,7 @@ def _pick_balanced(scored: list[Recommendation], limit: int) -> list[Recommendat
 # --- loading the snapshot ----------------------------------------------------------------------
 
 def _preferred_style(user: User) -> str | None:
-    try:
-        return user.preferences.preferred_style or None
-    except Exception:  # no preferences row
-        return None
+    return preferences_of(user=user).preferred_style or None
 
 
 def lesson_recommendations(*, user: User, limit: int = 5) -> list[Recommendation]:

@@ -14,7 +14,7 @@ from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from controlpanel.api.exceptions import NotFoundError
+from controlpanel.errors import NotFoundError
 from lessons.filters import LessonFilterSet
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 from lessons.recommendations import Recommendation, lesson_recommendations  # noqa: F401 (public selector)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 from lessons.catalog import CatalogError, LessonSpec, load_catalog, render_lesson_html
 from lessons.generation import GENERATOR_VERSION, GeneratedLesson, compose_lessons, load_bank
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress

@@ -16,21 +16,18 @@ from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import UserPreferences
+from accounts.models import User, UserPreferences
+from accounts.selectors import preferences_of
 from lessons.models import Category, Lesson, LessonProgress, mastery_of
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
 UTC = ZoneInfo("UTC")
 
 
-def user_time_zone(user) -> ZoneInfo:
+def user_time_zone(*, user: User) -> ZoneInfo:
     """The learner's time zone from their preferences (UTC when they have none)."""
     try:
-        name = user.preferences.time_zone
-    except Exception:  # no preferences row yet (RelatedObjectDoesNotExist)
-        return UTC
-    try:
-        return ZoneInfo(name or "UTC")
+        return ZoneInfo(preferences_of(user=user).time_zone or "UTC")
     except (ValueError, KeyError):
         return UTC
 
@@ -69,12 +66,12 @@ class CategoryProgress:
         return self.total_lessons > 0 and self.progress >= self.total_lessons
 
 
-def counted_in_category(*, user, category_id: int) -> int:
+def counted_in_category(*, user: User, category_id: int) -> int:
     """The learner's counted completions in one category (the figure every view shows)."""
     return LessonProgress.objects.counted().filter(user=user, lesson__category_id=category_id).count()
 
 
-def _category_rows(user, categories: QuerySet[Category]) -> list[CategoryProgress]:
+def _category_rows(user: User, categories: QuerySet[Category]) -> list[CategoryProgress]:
     mine = LessonProgress.objects.counted().filter(user=user, lesson__category=OuterRef("pk")).order_by()
     published = Lesson.objects.published().filter(category=OuterRef("pk")).order_by()
     marker = UserProgress.objects.filter(user=user, category=OuterRef("pk"))
@@ -95,22 +92,22 @@ def _category_rows(user, categories: QuerySet[Category]) -> list[CategoryProgres
     ]
 
 
-def category_progress_list(user) -> list[CategoryProgress]:
+def category_progress_list(*, user: User) -> list[CategoryProgress]:
     """One row per category, in catalog order, untouched categories at zero; one query."""
     return _category_rows(user, Category.objects.all())
 
 
-def category_progress_get(user, category: Category) -> CategoryProgress:
+def category_progress_get(*, user: User, category: Category) -> CategoryProgress:
     return _category_rows(user, Category.objects.filter(pk=category.pk))[0]
 
 
-def category_by_slug(slug: str) -> Category | None:
+def category_by_slug(*, slug: str) -> Category | None:
     return Category.objects.filter(slug=slug).first()
 
 
 # --- history ---------------------------------------------------------------------------------
 
-def progress_history(user, category: Category | str | None = None, since: datetime | None = None,
+def progress_history(*, user: User, category: Category | str | None = None, since: datetime | None = None,
                      until: datetime | None = None) -> QuerySet[ProgressEvent]:
     """The learner's progress events, newest first; ``since`` inclusive, ``until`` exclusive."""
     qs = (
@@ -138,9 +135,9 @@ class DayActivity:
     progress_events: int
 
 
-def activity_by_day(user, days: int = 30) -> list[DayActivity]:
+def activity_by_day(*, user: User, days: int = 30) -> list[DayActivity]:
     """The last ``days`` local days (today included, oldest first), zeros included; two queries."""
-    zone = user_time_zone(user)
+    zone = user_time_zone(user=user)
     today = timezone.now().astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
@@ -225,7 +222,7 @@ class ProgressSummary:
         return [b for b in self.badges if b.earned]
 
 
-def badge_list(user) -> list[Badge]:
+def badge_list(*, user: User) -> list[Badge]:
     """Every achievement, with the learner's award time (None when not earned yet); one query."""
     awarded = UserAchievement.objects.filter(user=user, achievement=OuterRef("pk")).values("awarded_at")[:1]
     return [
@@ -234,13 +231,13 @@ def badge_list(user) -> list[Badge]:
     ]
 
 
-def streak_now(user, zone: ZoneInfo | None = None) -> tuple[int, int, bool]:
+def streak_now(*, user: User, zone: ZoneInfo | None = None) -> tuple[int, int, bool]:
     """(current streak, best streak, active today) in the learner's time zone.
 
     The current streak is alive while its last day is today or yesterday: a learner who has
     not practised yet today has not lost it.
     """
-    zone = zone or user_time_zone(user)
+    zone = zone or user_time_zone(user=user)
     row = LearningStreak.objects.filter(user=user).values("current", "best", "last_day").first()
     if not row or row["last_day"] is None:
         return 0, 0, False
@@ -249,7 +246,7 @@ def streak_now(user, zone: ZoneInfo | None = None) -> tuple[int, int, bool]:
     return (row["current"] if alive else 0), row["best"], row["last_day"] == today
 
 
-def _week_figures(user, zone: ZoneInfo, first: date, last: date) -> WeekFigures:
+def _week_figures(user: User, zone: ZoneInfo, first: date, last: date) -> WeekFigures:
     start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     done = LessonProgress.objects.filter(user=user, completed_at__gte=start, completed_at__lt=end).aggregate(
@@ -260,35 +257,29 @@ def _week_figures(user, zone: ZoneInfo, first: date, last: date) -> WeekFigures:
                        progress_events=events)
 
 
-def learner_last_activity(user) -> datetime | None:
+def learner_last_activity(*, user: User) -> datetime | None:
     """The learner's latest progress event or lesson change."""
     event = ProgressEvent.objects.filter(user=user).order_by("-created_at").values_list("created_at", flat=True).first()
     lesson = LessonProgress.objects.filter(user=user).aggregate(last=Max("updated_at"))["last"]
     return max((t for t in (event, lesson) if t is not None), default=None)
 
 
-DEFAULT_DAILY_GOAL_MINUTES = UserPreferences._meta.get_field("daily_goal_minutes").default
+def daily_goal_minutes(*, user: User) -> int:
+    return preferences_of(user=user).daily_goal_minutes
 
 
-def daily_goal_minutes(user) -> int:
-    try:
-        return user.preferences.daily_goal_minutes
-    except UserPreferences.DoesNotExist:
-        return DEFAULT_DAILY_GOAL_MINUTES
-
-
-def progress_summary(user) -> ProgressSummary:
+def progress_summary(*, user: User) -> ProgressSummary:
     """Everything the summary card and ``progress/summary/`` show; a fixed number of queries.
 
     Every "N of M" figure is the sum of ``category_progress_list``: counted completions of
     published lessons, the same numbers the category bars show.
     """
-    zone = user_time_zone(user)
-    categories = category_progress_list(user)
+    zone = user_time_zone(user=user)
+    categories = category_progress_list(user=user)
     average = LessonProgress.objects.counted().filter(user=user).aggregate(average=Avg("score"))["average"]
     total_progress = sum(c.progress for c in categories)
     total_lessons = sum(c.total_lessons for c in categories)
-    current, best, active_today = streak_now(user, zone)
+    current, best, active_today = streak_now(user=user, zone=zone)
     today = timezone.now().astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
     this_week = _week_figures(user, zone, monday, today)
@@ -303,25 +294,25 @@ def progress_summary(user) -> ProgressSummary:
         current_streak=current,
         best_streak=best,
         active_today=active_today,
-        badges=badge_list(user),
-        last_activity=learner_last_activity(user),
+        badges=badge_list(user=user),
+        last_activity=learner_last_activity(user=user),
         this_week=this_week,
         last_week=_week_figures(user, zone, monday - timedelta(days=7), monday - timedelta(days=1)),
-        daily_goal=DailyGoal(goal_minutes=daily_goal_minutes(user), today_minutes=today_figures.minutes,
+        daily_goal=DailyGoal(goal_minutes=daily_goal_minutes(user=user), today_minutes=today_figures.minutes,
                              lessons_today=today_figures.lessons_completed),
     )
 
 
 # --- charts and per-lesson records -------------------------------------------------------------
 
-def category_series(user, categories: list[CategoryProgress], *, days: int) -> tuple[list[date], dict[str, list[int]]]:
+def category_series(*, user: User, categories: list[CategoryProgress], days: int) -> tuple[list[date], dict[str, list[int]]]:
     """Each category's counted completions at the end of each of the last ``days`` local days.
 
     Counted from the same rows as ``category_progress_list`` (completions of published
     lessons, by ``completed_at``), so the last point of every series is the figure the bars
     show and no series ever goes down. O(completed lessons), never O(history events).
     """
-    zone = user_time_zone(user)
+    zone = user_time_zone(user=user)
     today = timezone.now().astimezone(zone).date()
     day_list = [today - timedelta(days=days - 1 - i) for i in range(days)]
     first = day_list[0]
@@ -360,7 +351,7 @@ class LessonRecord:
     completed_at: datetime | None
 
 
-def lesson_records(user) -> list[LessonRecord]:
+def lesson_records(*, user: User) -> list[LessonRecord]:
     """The learner's lessons (published ones, started or completed) with scores and mastery, catalog order."""
     rows = (LessonProgress.objects.filter(user=user, lesson__is_published=True)
             .exclude(status=LessonProgress.Status.NOT_STARTED)

@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from controlpanel.api.exceptions import ApplicationError, NotFoundError
+from controlpanel.errors import ApplicationError, NotFoundError
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 from progress.selectors import counted_in_category, published_totals, user_time_zone
@@ -232,7 +232,7 @@ def lesson_complete(*, user: User, lesson: Lesson, answers: list[int] | None,
     record.refresh_from_db()
     if newly_completed:
         _record_first_completion(user=user, lesson=lesson, at=now)
-    schedule_achievements(user=user, at=at)
+    schedule_achievements(user=user)
     results = [
         CheckResult(order=check.order, question=check.question, choices=list(check.choices), your_answer=answer,
                     correct_answer=check.answer, is_correct=answer == check.answer,
@@ -316,7 +316,7 @@ def progress_mark_many(*, user: User, updates: list[MarkerUpdate], at: datetime 
 
 # --- streaks ---------------------------------------------------------------------------------
 
-def _recount_streak(*, user, zone) -> tuple[int, int, date | None]:
+def _recount_streak(*, user: User, zone) -> tuple[int, int, date | None]:
     """(current run, best run, last day) from the learner's completion days; O(history)."""
     moments = LessonProgress.objects.filter(user=user, completed_at__isnull=False).values_list("completed_at", flat=True)
     days = sorted({moment.astimezone(zone).date() for moment in moments})
@@ -335,13 +335,13 @@ def _locked_streak(*, user: User) -> LearningStreak:
 
 
 @transaction.atomic
-def streak_record_activity(*, user, at: datetime) -> LearningStreak:
+def streak_record_activity(*, user: User, at: datetime) -> LearningStreak:
     """Count ``at``'s local day as active; O(1) for activity in time order.
 
     A day earlier than the last one recorded (only backdated writes do that) recounts the
     streak from the completion history instead.
     """
-    zone = user_time_zone(user)
+    zone = user_time_zone(user=user)
     day = at.astimezone(zone).date()
     streak = _locked_streak(user=user)
     if streak.last_day is None or day - streak.last_day > timedelta(days=1):
@@ -361,7 +361,7 @@ def streak_record_activity(*, user, at: datetime) -> LearningStreak:
 
 # --- achievements ----------------------------------------------------------------------------
 
-def _earned_codes(*, user) -> set[str]:
+def _earned_codes(*, user: User) -> set[str]:
     """Codes of every achievement whose rule the learner meets now."""
     figures = LessonProgress.objects.filter(user=user, status=LessonProgress.Status.COMPLETED).aggregate(
         done=Count("pk"),
@@ -390,7 +390,7 @@ def _earned_codes(*, user) -> set[str]:
 
 
 @transaction.atomic
-def achievements_award(*, user, at: datetime | None = None) -> list[UserAchievement]:
+def achievements_award(*, user: User, at: datetime | None = None) -> list[UserAchievement]:
     """Award every achievement the learner has earned and not yet received; each only once."""
     earned = _earned_codes(user=user)
     have = set(UserAchievement.objects.filter(user=user).values_list("achievement__code", flat=True))
@@ -411,11 +411,11 @@ def _enqueue_awards(user_id: int) -> None:
         logger.warning("could not enqueue achievements for user %s", user_id, exc_info=True)
 
 
-def schedule_achievements(*, user, at: datetime | None = None) -> None:
-    """Evaluate achievements after this transaction commits, in a Celery task.
+def schedule_achievements(*, user: User) -> None:
+    """Evaluate achievements after this transaction commits, in a Celery task (idempotent).
 
-    Backdated writes (``at`` given: the demo seed) award achievements themselves, with dates.
+    Every completion schedules it, backdated or not; the demo seed also awards with dates as
+    it goes (``achievements_award(at=...)``), so its tasks find nothing left to award.
     """
-    if at is None:
-        transaction.on_commit(lambda: _enqueue_awards(user.pk))
+    transaction.on_commit(lambda: _enqueue_awards(user.pk))
 

@@ -14,8 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from controlpanel.api.exceptions import ApplicationError, json_error
+from controlpanel.api.exceptions import json_error
 from controlpanel.charts import line_chart
+from controlpanel.errors import ApplicationError
 from lessons import selectors as lesson_selectors
 from lessons.views import MASTERY_LABELS, SCORING_RULE, STATUS_LABELS, lesson_or_404, render_lesson_detail
 from progress import selectors, services
@@ -52,7 +53,7 @@ def _bars(categories) -> list[dict]:
 
 
 def _activity_chart(user):
-    days = selectors.activity_by_day(user, days=ACTIVITY_DAYS)
+    days = selectors.activity_by_day(user=user, days=ACTIVITY_DAYS)
     return _chart(
         line_chart,
         title=f"Lessons completed per day, last {ACTIVITY_DAYS} days",
@@ -64,8 +65,8 @@ def _activity_chart(user):
 @login_required
 def home(request):
     user = request.user
-    summary = selectors.progress_summary(user)
-    categories = selectors.category_progress_list(user)
+    summary = selectors.progress_summary(user=user)
+    categories = selectors.category_progress_list(user=user)
     continue_lessons = [
         {"slug": r.lesson.slug, "title": r.lesson.title, "category_name": r.lesson.category.name,
          "started_at": r.started_at or r.updated_at}
@@ -90,9 +91,9 @@ def home(request):
 @login_required
 def progress_page(request):
     user = request.user
-    summary = selectors.progress_summary(user)
-    categories = selectors.category_progress_list(user)
-    day_list, counts = selectors.category_series(user, categories, days=HISTORY_DAYS)
+    summary = selectors.progress_summary(user=user)
+    categories = selectors.category_progress_list(user=user)
+    day_list, counts = selectors.category_series(user=user, categories=categories, days=HISTORY_DAYS)
     series = {slug: list(zip(day_list, values, strict=True)) for slug, values in counts.items()}
     overall = [(day, sum(counts[c.slug][i] for c in categories)) for i, day in enumerate(day_list)]
     overall_chart = _chart(
@@ -117,7 +118,7 @@ def progress_page(request):
              "mastery_label": MASTERY_LABELS.get(r.mastery, r.mastery),
              "score_percent": None if r.score is None else round(100 * r.score),
              "best_percent": None if r.best_score is None else round(100 * r.best_score)}
-            for r in selectors.lesson_records(user)
+            for r in selectors.lesson_records(user=user)
         ],
         "scoring_rule": SCORING_RULE,
     }

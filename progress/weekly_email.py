@@ -34,16 +34,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User, UserPreferences
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 from lessons.selectors import lesson_recommendations
 from progress.models import WeeklyProgressEmail
-from progress.selectors import activity_by_day, progress_summary, user_time_zone
+from progress.selectors import activity_by_day, daily_goal_minutes, progress_summary, user_time_zone
 
 logger = logging.getLogger("controlpanel.progress")
 
 UNSUBSCRIBE_SALT = "progress.weekly_email.unsubscribe"
 NEXT_LESSONS = 3
-DEFAULT_DAILY_GOAL = UserPreferences._meta.get_field("daily_goal_minutes").default
 
 
 class InvalidUnsubscribeLink(ApplicationError):
@@ -106,12 +105,12 @@ def last_finished_week(*, now: datetime, zone) -> date:
     return today - timedelta(days=today.weekday() + 7)
 
 
-def unsubscribe_token(user) -> str:
+def unsubscribe_token(*, user: User) -> str:
     return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
 
 
-def unsubscribe_url(user) -> str:
-    return absolute_url(reverse("weekly-email-unsubscribe", kwargs={"token": unsubscribe_token(user)}))
+def unsubscribe_url(*, user: User) -> str:
+    return absolute_url(reverse("weekly-email-unsubscribe", kwargs={"token": unsubscribe_token(user=user)}))
 
 
 def unsubscribe_user(*, token: str) -> User | None:
@@ -126,32 +125,25 @@ def unsubscribe_user(*, token: str) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
 
-def _daily_goal(user) -> int:
-    try:
-        return user.preferences.daily_goal_minutes
-    except UserPreferences.DoesNotExist:
-        return DEFAULT_DAILY_GOAL
-
-
-def weekly_digest(user, *, week_start: date) -> WeeklyDigest:
+def weekly_digest(*, user: User, week_start: date) -> WeeklyDigest:
     """``user``'s week from Monday ``week_start`` (their time zone), with their progress now.
 
     Lessons and minutes per day come from ``activity_by_day``; streaks, overall progress and
     the next lessons are as they stand when the digest is built.
     """
-    zone = user_time_zone(user)
+    zone = user_time_zone(user=user)
     week_end = week_start + timedelta(days=6)
     today = timezone.now().astimezone(zone).date()
     reach = max(7, (today - week_start).days + 1)
-    activity = {d.day: d for d in activity_by_day(user, days=reach) if week_start <= d.day <= week_end}
-    goal = _daily_goal(user)
+    activity = {d.day: d for d in activity_by_day(user=user, days=reach) if week_start <= d.day <= week_end}
+    goal = daily_goal_minutes(user=user)
     days = []
     for offset in range(7):
         day = week_start + timedelta(days=offset)
         found = activity.get(day)
         lessons, minutes = (found.lessons_completed, found.minutes) if found else (0, 0)
         days.append(DigestDay(day=day, lessons_completed=lessons, minutes=minutes, goal_met=minutes >= goal))
-    summary = progress_summary(user)
+    summary = progress_summary(user=user)
     next_lessons = [
         NextLesson(title=item.lesson.title, reasons=list(item.reasons),
                    url=absolute_url(reverse("lessons:detail", kwargs={"slug": item.lesson.slug})))
@@ -178,7 +170,7 @@ def weekly_digest(user, *, week_start: date) -> WeeklyDigest:
         next_lessons=next_lessons,
         dashboard_url=absolute_url(reverse("home")),
         account_url=absolute_url(reverse("accounts:profile")),
-        unsubscribe_url=unsubscribe_url(user),
+        unsubscribe_url=unsubscribe_url(user=user),
     )
 
 
@@ -208,7 +200,7 @@ def weekly_email_message(digest: WeeklyDigest) -> EmailMultiAlternatives:
 
 # --- writes ----------------------------------------------------------------------------------
 
-def _claim(*, user, week_start: date) -> WeeklyProgressEmail | None:
+def _claim(*, user: User, week_start: date) -> WeeklyProgressEmail | None:
     """This learner's row for the week, claimed by this run; None when another run has it."""
     row, _ = WeeklyProgressEmail.objects.get_or_create(user=user, week_start=week_start)
     claimed = WeeklyProgressEmail.objects.filter(
@@ -218,12 +210,12 @@ def _claim(*, user, week_start: date) -> WeeklyProgressEmail | None:
     return row if claimed else None
 
 
-def _still_wanted(user) -> bool:
+def _still_wanted(user: User) -> bool:
     return User.objects.filter(pk=user.pk, is_active=True, preferences__weekly_progress_email=True).exclude(
         email="").exists()
 
 
-def _send_one(*, user, week_start: date) -> bool:
+def _send_one(*, user: User, week_start: date) -> bool:
     """Claim, build and send one learner's e-mail for the week; record the outcome."""
     row = _claim(user=user, week_start=week_start)
     if row is None:
@@ -233,7 +225,7 @@ def _send_one(*, user, week_start: date) -> bool:
         rows.update(status=WeeklyProgressEmail.Status.SKIPPED, error="no longer opted in")
         return False
     try:
-        weekly_email_message(weekly_digest(user, week_start=week_start)).send(fail_silently=False)
+        weekly_email_message(weekly_digest(user=user, week_start=week_start)).send(fail_silently=False)
     except Exception as exc:  # SMTP, socket or a digest that could not be built: retried by a later run
         logger.warning("weekly progress e-mail failed", extra={"user_id": user.pk, "error": type(exc).__name__})
         rows.update(status=WeeklyProgressEmail.Status.FAILED, claimed_at=None, error=f"{type(exc).__name__}: {exc}"[:500])
@@ -251,7 +243,7 @@ def weekly_email_send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for user in weekly_email_recipients().iterator(chunk_size=200):
-        week_start = last_finished_week(now=now, zone=user_time_zone(user))
+        week_start = last_finished_week(now=now, zone=user_time_zone(user=user))
         sent += _send_one(user=user, week_start=week_start)
     logger.info("weekly progress e-mails sent", extra={"sent": sent})
     return sent

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import User
 from lessons.models import Category, Lesson
 from search import backends, index, text
 from search.models import SavedSearch, SearchHistory, SearchIndexState
@@ -153,17 +154,17 @@ def search_execute(*, query: str, turbo: bool, category: Category | None = None,
                         strategy=strategy, cached=cached is not None, category=category)
 
 
-def search_history_list(*, user) -> QuerySet[SearchHistory]:
+def search_history_list(*, user: User) -> QuerySet[SearchHistory]:
     """The user's searches, newest first."""
     return SearchHistory.objects.for_user(user).select_related("category").order_by("-id")
 
 
-def saved_search_list(*, user) -> QuerySet[SavedSearch]:
+def saved_search_list(*, user: User) -> QuerySet[SavedSearch]:
     """The user's saved searches, newest first."""
     return SavedSearch.objects.for_user(user).select_related("category").order_by("-created_at", "-id")
 
 
-def saved_search_get(*, user, saved_search_id: int) -> SavedSearch | None:
+def saved_search_get(*, user: User, saved_search_id: int) -> SavedSearch | None:
     return saved_search_list(user=user).filter(pk=saved_search_id).first()
 
 

@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
-from controlpanel.api.exceptions import ApplicationError, ConflictError, NotFoundError
+from accounts.models import User
+from accounts.selectors import preferences_of
+from controlpanel.errors import ApplicationError, ConflictError, NotFoundError
 from lessons.models import Category
 from search import index, selectors, text
 from search.models import SavedSearch, SearchHistory
@@ -30,7 +32,7 @@ class SavedSearchNameTakenError(ConflictError):
     message = "You already have a saved search with this name."
 
 
-def search_query_clean(raw: str | None) -> str:
+def search_query_clean(*, raw: str | None) -> str:
     """The cleaned query (see :func:`search.text.clean_query`), or InvalidSearchError with the reason."""
     try:
         return text.clean_query(raw)
@@ -38,7 +40,7 @@ def search_query_clean(raw: str | None) -> str:
         raise InvalidSearchError(str(exc), details={"q": [str(exc)]}) from exc
 
 
-def search_category(slug: str | None) -> Category | None:
+def search_category(*, slug: str | None) -> Category | None:
     if not slug:
         return None
     category = Category.objects.filter(slug=slug).first()
@@ -47,12 +49,12 @@ def search_category(slug: str | None) -> Category | None:
     return category
 
 
-def search_turbo_default(user) -> bool:
-    preferences = getattr(user, "preferences", None) if user is not None else None
-    return True if preferences is None else bool(preferences.turbo_default)
+def search_turbo_default(*, user: User | None) -> bool:
+    """The user's turbo preference (on for anonymous callers and users who never chose)."""
+    return True if user is None or not user.is_authenticated else bool(preferences_of(user=user).turbo_default)
 
 
-def search_run(*, user, query: str, turbo: bool | None = None, category: Category | str | None = None,
+def search_run(*, user: User, query: str, turbo: bool | None = None, category: Category | str | None = None,
                page: int = 1, page_size: int = 20, record: bool = True) -> selectors.SearchResult:
     """Run a search for ``user`` and record it in their history.
 
@@ -60,12 +62,12 @@ def search_run(*, user, query: str, turbo: bool | None = None, category: Categor
     Raises InvalidSearchError (400) for an empty or over-long query, an unknown category or a
     page out of range.
     """
-    cleaned = search_query_clean(query)
+    cleaned = search_query_clean(raw=query)
     if isinstance(category, str) or category is None:
-        category = search_category(category)
+        category = search_category(slug=category)
     if page < 1 or not 1 <= page_size <= 100:
         raise InvalidSearchError("Pages start at 1 and hold 1 to 100 results.", details={"page": ["Out of range."]})
-    use_turbo = search_turbo_default(user) if turbo is None else bool(turbo)
+    use_turbo = search_turbo_default(user=user) if turbo is None else bool(turbo)
     result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, page=page,
                                       page_size=page_size)
     if record and user is not None and user.is_authenticated:
@@ -74,7 +76,7 @@ def search_run(*, user, query: str, turbo: bool | None = None, category: Categor
 
 
 @transaction.atomic
-def search_history_record(*, user, result: selectors.SearchResult) -> SearchHistory:
+def search_history_record(*, user: User, result: selectors.SearchResult) -> SearchHistory:
     """Store one search and trim the user's history to SEARCH_HISTORY_LIMIT (oldest rows go).
 
     The trim is one indexed statement: delete this user's rows at or below the id of the
@@ -91,7 +93,7 @@ def search_history_record(*, user, result: selectors.SearchResult) -> SearchHist
     return entry
 
 
-def search_history_clear(*, user) -> int:
+def search_history_clear(*, user: User) -> int:
     """Delete all of ``user``'s search history; saved searches stay. Returns rows deleted."""
     deleted, _ = SearchHistory.objects.filter(user=user).delete()
     return deleted
@@ -101,16 +103,16 @@ SNAPSHOT_SIZE = 100
 
 
 @transaction.atomic
-def saved_search_create(*, user, query: str, name: str = "", turbo: bool | None = None,
+def saved_search_create(*, user: User, query: str, name: str = "", turbo: bool | None = None,
                         category: Category | str | None = None) -> SavedSearch:
     """Save a search with a snapshot of its best results (ids, slugs, titles; up to 100)."""
-    cleaned = search_query_clean(query)
+    cleaned = search_query_clean(raw=query)
     if isinstance(category, str) or category is None:
-        category = search_category(category)
+        category = search_category(slug=category)
     name = " ".join((name or "").split())[:100] or cleaned[:100]
     if SavedSearch.objects.filter(user=user).count() >= settings.SEARCH_SAVED_LIMIT:
         raise SavedSearchLimitError(details={"limit": settings.SEARCH_SAVED_LIMIT})
-    use_turbo = search_turbo_default(user) if turbo is None else bool(turbo)
+    use_turbo = search_turbo_default(user=user) if turbo is None else bool(turbo)
     result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, page=1,
                                       page_size=SNAPSHOT_SIZE)
     try:
@@ -124,19 +126,19 @@ def saved_search_create(*, user, query: str, name: str = "", turbo: bool | None 
         raise SavedSearchNameTakenError(details={"name": [f"{name!r} is already one of your saved searches."]}) from exc
 
 
-def _saved_search(*, user, saved_search_id: int) -> SavedSearch:
+def _saved_search(*, user: User, saved_search_id: int) -> SavedSearch:
     saved = SavedSearch.objects.filter(user=user, pk=saved_search_id).select_related("category").first()
     if saved is None:
         raise NotFoundError("No such saved search.")
     return saved
 
 
-def saved_search_delete(*, user, saved_search_id: int) -> None:
+def saved_search_delete(*, user: User, saved_search_id: int) -> None:
     """Delete one of ``user``'s saved searches (404 for anyone else's)."""
     _saved_search(user=user, saved_search_id=saved_search_id).delete()
 
 
-def saved_search_rerun(*, user, saved_search_id: int, page: int = 1, page_size: int = 20) -> selectors.SearchResult:
+def saved_search_rerun(*, user: User, saved_search_id: int, page: int = 1, page_size: int = 20) -> selectors.SearchResult:
     """Run a saved search again now (recorded in the history like any search)."""
     saved = _saved_search(user=user, saved_search_id=saved_search_id)
     result = search_run(user=user, query=saved.query, turbo=saved.turbo, category=saved.category,

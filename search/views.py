@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from controlpanel.api import ratelimit
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 from lessons.models import Category
 from search import selectors, services
 
@@ -24,7 +24,7 @@ TRUE_VALUES = {"1", "true", "on", "yes"}
 def _turbo(value: str | None, user) -> bool:
     """``?turbo=`` as a boolean; absent means the user's preference."""
     if value is None:
-        return services.search_turbo_default(user)
+        return services.search_turbo_default(user=user)
     return value.lower() in TRUE_VALUES
 
 

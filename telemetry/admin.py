@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from controlpanel.admin import ReadOnlyAdmin
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 from telemetry import services
 from telemetry.models import HealthCheck, Report, SystemSample, ThresholdEvent, ThresholdState
 from telemetry.rendering import REPORT_DOCUMENT_CSP

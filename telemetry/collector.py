@@ -14,6 +14,7 @@ Tests call :func:`flush` themselves (the background thread is off under tests).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -160,10 +161,8 @@ class Collector:
             if written:
                 logger.info("telemetry flushed at exit", extra={"requests": written})
         finally:
-            try:
+            with contextlib.suppress(Exception):  # the process is going away anyway
                 connection.close()
-            except Exception:  # the process is going away anyway
-                pass
 
 
 collector = Collector()

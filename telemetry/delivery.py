@@ -89,10 +89,13 @@ def send_webhook(*, report, url: str) -> dict:
     if not url:
         return {"status": "skipped", "reason": "SLACK_WEBHOOK_URL is not set", "attempts": 0,
                 "at": timezone.now().isoformat()}
+    if not url.startswith(("https://", "http://")):
+        return {"status": "skipped", "reason": "SLACK_WEBHOOK_URL must be an http(s) URL", "attempts": 0,
+                "at": timezone.now().isoformat()}
     body = json.dumps(webhook_payload(report)).encode()
 
     def attempt() -> dict:
-        request = urllib.request.Request(url, data=body, method="POST",
+        request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310 (http(s) checked above)
                                          headers={"Content-Type": "application/json", "User-Agent": "ControlPanel/1"})
         try:
             with urllib.request.urlopen(request, timeout=settings.REPORT_WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310 - operator-set URL

@@ -101,7 +101,7 @@ def exposition(*, now=None) -> str:
         family("controlpanel_health_up", "gauge", "1 when the component passed the latest health probe.")
         for component, figures in health["components"].items():
             lines.append(f"controlpanel_health_up{_labels(component=component)} {_number(bool(figures['ok']))}")
-    up = selectors.uptime(now - timedelta(hours=24), now, now=now)["percent"]
+    up = selectors.uptime(start=now - timedelta(hours=24), end=now, now=now)["percent"]
     if up is not None:
         family("controlpanel_uptime_ratio", "gauge", "Share of the last 24 hours the health probes passed.")
         lines.append(f"controlpanel_uptime_ratio{_labels(window='24h')} {_number(up / 100)}")

@@ -86,11 +86,11 @@ def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
     overall = aggregation.total(rows)
     api = aggregation.total(r for r in rows if r["route"].startswith("/api/") and r["route"] not in hashing)
     hashing_agg = aggregation.total(r for r in rows if r["route"] in hashing)
-    uptime = selectors.uptime(start, end, now=now)
-    system = selectors.system_summary(start, end)
+    uptime = selectors.uptime(start=start, end=end, now=now)
+    system = selectors.system_summary(start=start, end=end)
     metrics = system["metrics"]
-    breaches = selectors.threshold_breaches(start, end)
-    accounts = selectors.account_figures(start, end, now=min(now, end))
+    breaches = selectors.threshold_breaches(start=start, end=end)
+    accounts = selectors.account_figures(start=start, end=end, now=min(now, end))
     accounts.pop("sessions_active", None)
     learning = selectors.learning(start=start, end=end)
     search = selectors.search(start=start, end=end)
@@ -112,7 +112,7 @@ def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
         "disk_peak": metrics["disk_percent"]["peak"],
         "app_rss_peak_mb": round(rss_peak / 2**20, 1) if rss_peak else None,
         "threshold_breaches": len(breaches),
-        "active_users": selectors.active_users(period.start, period.end - timedelta(days=1)),
+        "active_users": selectors.active_users(first_day=period.start, last_day=period.end - timedelta(days=1)),
         "registrations": accounts["registrations"],
         "sessions_started": accounts["sessions_started"],
         **section_figures(learning),

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from controlpanel.api.exceptions import ApplicationError, ConflictError
+from controlpanel.errors import ApplicationError, ConflictError
 from telemetry import delivery, rendering, reports, sampler, selectors
 from telemetry.models import (
     ROLLUP_METRICS,
@@ -120,7 +120,7 @@ def thresholds_evaluate(*, now: datetime | None = None) -> list[ThresholdState]:
     now = now or timezone.now()
     states = []
     for threshold in selectors.thresholds():
-        value = selectors.window_average(threshold.field, seconds=threshold.window_seconds, now=now)
+        value = selectors.window_average(field=threshold.field, seconds=threshold.window_seconds, now=now)
         with transaction.atomic():
             ThresholdState.objects.get_or_create(metric=threshold.metric, defaults={"since": now, "evaluated_at": now})
             state = ThresholdState.objects.select_for_update().get(metric=threshold.metric)
@@ -197,7 +197,7 @@ def report_period(*, kind: str, day: date | None = None, now: datetime | None = 
     return period_for(kind, day) if day else last_complete(kind, now)
 
 
-def report_build(period: Period, *, now: datetime) -> dict:
+def report_build(*, period: Period, now: datetime) -> dict:
     """Everything a stored report holds: data, charts and HTML (nothing is written)."""
     started = time.perf_counter()
     current = reports.figures(period, now=now, detailed=True)
@@ -232,7 +232,7 @@ def report_generate(*, kind: str, day: date | None = None, force: bool = False, 
         if send and existing.sent_at is None:
             report_deliver(report=existing)
         return ReportResult(existing, "existing")
-    built = report_build(period, now=now)
+    built = report_build(period=period, now=now)
     fields = {
         "period_end": period.end,
         "time_zone": period.time_zone,

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from controlpanel.api.exceptions import ApplicationError, json_error
+from controlpanel.api.exceptions import json_error
 from controlpanel.charts import format_number, line_chart
+from controlpanel.errors import ApplicationError
 from controlpanel.reporting import ReportSection
 from telemetry import rendering, selectors, services
 from telemetry.models import Report
@@ -98,7 +99,7 @@ def _health_state(ok) -> str:
 
 
 def _system_chart(now):
-    points = selectors.system_series(now - timedelta(hours=1), now, resolution="raw")
+    points = selectors.system_series(start=now - timedelta(hours=1), end=now, resolution="raw")
     if not points:
         return None
     series = {
@@ -119,7 +120,7 @@ def system_live(request):
     figures = _live_figures(now, turbo=turbo)
     system, performance = figures["system"], figures["performance"]
     health = system.get("health") or {}
-    components = health.get("components") or {name: None for name in selectors.COMPONENTS}
+    components = health.get("components") or dict.fromkeys(selectors.COMPONENTS)
     poll_ms = _poll_ms(request)
     window_seconds = int(LIVE_WINDOW.total_seconds())
     context = {
@@ -146,7 +147,7 @@ def _live_figures(now, *, turbo: ReportSection | None = None) -> dict:
     return {
         "generated_at": now.isoformat(),
         "system": selectors.system_metrics_snapshot(now=now),
-        "performance": selectors.performance_summary(LIVE_WINDOW, now=now, include_series=False),
+        "performance": selectors.performance_summary(window=LIVE_WINDOW, now=now, include_series=False),
         "turbo": (turbo or selectors.turbo()).values(),
     }
 
@@ -224,7 +225,7 @@ def _delivery_row(channel: str, outcome) -> dict:
 
 
 def _report_or_404(report_id: int):
-    detail = selectors.report_detail(report_id)
+    detail = selectors.report_detail(pk=report_id)
     if detail is None:
         raise Http404("No such report.")
     return detail

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import AuthSession, User, UserPreferences
 from accounts.validators import validate_time_zone
 
-PASSWORD_FIELD = dict(write_only=True, trim_whitespace=False, max_length=settings.PASSWORD_MAX_LENGTH)
+PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": settings.PASSWORD_MAX_LENGTH}
 
 
 class RegisterInputSerializer(serializers.Serializer):

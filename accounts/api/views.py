@@ -8,8 +8,8 @@ from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.models import AuthSession
 from controlpanel.api import ratelimit
-from controlpanel.api.exceptions import NotFoundError
 from controlpanel.api.schema import error_responses
+from controlpanel.errors import NotFoundError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -86,7 +86,7 @@ class MeView(APIView):
     def patch(self, request):
         data = s.UserUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, data=data.validated_data)
+        user = services.user_update(user=request.user, **data.validated_data)
         return Response(s.UserOutputSerializer(user).data)
 
 
@@ -150,7 +150,7 @@ class UserConfigView(APIView):
     def put(self, request):
         data = s.PreferencesSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        prefs = services.preferences_update(user=request.user, data=data.validated_data)
+        prefs = services.preferences_update(user=request.user, **data.validated_data)
         return Response(s.PreferencesSerializer(prefs).data)
 
 

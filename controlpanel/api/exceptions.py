@@ -1,7 +1,7 @@
 """The API's one error envelope: ``{"code", "message", "details"}`` for every error.
 
-Services raise :class:`ApplicationError` subclasses (or Django's ``ValidationError``); DRF
-raises its own exceptions. ``api_exception_handler`` turns all of them, and anything
+Services raise :class:`controlpanel.errors.ApplicationError` subclasses (or Django's
+``ValidationError``); DRF raises its own exceptions. ``api_exception_handler`` turns all of them, and anything
 unexpected, into the envelope. ``code`` strings are stable once shipped.
 """
 
@@ -11,60 +11,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from controlpanel.errors import ApplicationError, RateLimitedError
+
 logger = logging.getLogger("controlpanel.errors")
-
-
-class ApplicationError(Exception):
-    """A failure a client can act on; subclasses fix the status and code."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "application_error"
-    message = "The request could not be completed."
-
-    def __init__(self, message: str | None = None, *, code: str | None = None, details: dict | None = None):
-        self.message = message or self.message
-        if code:
-            self.code = code
-        self.details = details or {}
-        super().__init__(self.message)
-
-
-class NotFoundError(ApplicationError):
-    status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
-    message = "Not found."
-
-
-class ConflictError(ApplicationError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-
-
-class AuthenticationError(ApplicationError):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    code = "authentication_failed"
-    message = "Authentication failed."
-
-
-class RateLimitedError(ApplicationError):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    code = "rate_limited"
-    message = "Too many requests. Try again later."
-
-    def __init__(self, *, retry_after: int, message: str | None = None):
-        super().__init__(message, details={"retry_after": retry_after})
-        self.retry_after = max(1, int(retry_after))
-
-
-class ServiceUnavailableError(ApplicationError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    code = "service_unavailable"
-    message = "The service is temporarily unavailable. Try again shortly."
 
 
 _DRF_CODES = {

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
-from controlpanel.api.exceptions import ServiceUnavailableError
+from controlpanel.errors import ServiceUnavailableError
 
 logger = logging.getLogger("controlpanel.ratelimit")
 
@@ -113,10 +113,7 @@ def hit(*, scope: str, key: str, rate: Rate, increment: bool = True, fail_closed
     start = now // rate.period * rate.period
     cache_key = f"{KEY_PREFIX}:{scope}:{start}:{hashlib.sha256(key.encode()).hexdigest()}"
     try:
-        if increment:
-            count = counter_incr(cache_key, rate.period + EXPIRY_FUDGE)
-        else:
-            count = int(cache.get(cache_key) or 0)
+        count = counter_incr(cache_key, rate.period + EXPIRY_FUDGE) if increment else int(cache.get(cache_key) or 0)
     except Exception as exc:  # the cache backend raised: Redis down or unreachable
         if fail_closed:
             logger.error("rate-limit store unavailable; refusing %s", scope, extra={"error": type(exc).__name__})

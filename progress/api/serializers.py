@@ -6,7 +6,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from lessons.api.serializers import CategoryRefSerializer, StrictInputSerializer
+from lessons.api.serializers import CategoryRefSerializer, LessonProgressOutputSerializer, StrictInputSerializer
 from progress.selectors import category_by_slug
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -45,7 +45,7 @@ class HistoryFilterInputSerializer(serializers.Serializer):
     until = DateOrDateTimeField(required=False, help_text="Up to this moment (exclusive); a date includes that whole day.")
 
     def validate_category(self, value):
-        category = category_by_slug(value)
+        category = category_by_slug(slug=value)
         if category is None:
             raise serializers.ValidationError(f"Unknown category {value!r}.")
         return category
@@ -214,30 +214,19 @@ class CheckResultSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
-class CompletionProgressSerializer(serializers.Serializer):
-    status = serializers.CharField()
-    mastery = serializers.CharField()
-    score = serializers.FloatField(allow_null=True, help_text="Score of record: first complete attempt, first answer per check.")
-    best_score = serializers.FloatField(allow_null=True)
-    attempts = serializers.IntegerField()
-    time_spent_seconds = serializers.IntegerField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    completed_at = serializers.DateTimeField(allow_null=True)
-
-
 class LessonCompletionOutputSerializer(serializers.Serializer):
     slug = serializers.CharField(source="lesson.slug")
     newly_completed = serializers.BooleanField(help_text="False when the lesson was already completed (a retry).")
     score = serializers.FloatField(allow_null=True, help_text="This attempt's share of right answers.")
     score_of_record = serializers.FloatField(allow_null=True, help_text="Your first complete attempt; retries never change it.")
     best_score = serializers.FloatField(allow_null=True)
-    progress = CompletionProgressSerializer(source="record")
+    progress = LessonProgressOutputSerializer(source="record")
     checks = CheckResultSerializer(many=True, source="results")
 
 
 class LessonStartOutputSerializer(serializers.Serializer):
     slug = serializers.CharField(source="lesson.slug")
-    progress = CompletionProgressSerializer(source="record")
+    progress = LessonProgressOutputSerializer(source="record")
 
 
 class CheckFeedbackOutputSerializer(serializers.Serializer):

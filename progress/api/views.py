@@ -10,7 +10,7 @@ from progress.api import serializers as s
 
 
 def _category(slug: str):
-    category = selectors.category_by_slug(slug)
+    category = selectors.category_by_slug(slug=slug)
     if category is None:
         raise services.CategoryNotFound(details={"category": slug})
     return category
@@ -27,14 +27,14 @@ class ProgressViewSet(viewsets.GenericViewSet):
                    tags=["progress"])
     def list(self, request):
         """Your progress in every category, untouched categories included (at zero)."""
-        page = self.paginate_queryset(selectors.category_progress_list(request.user))
+        page = self.paginate_queryset(selectors.category_progress_list(user=request.user))
         return self.get_paginated_response(s.CategoryProgressOutputSerializer.represent_many(page))
 
     @extend_schema(responses={200: s.CategoryProgressOutputSerializer, **error_responses(401, 404, 429)},
                    tags=["progress"])
     def retrieve(self, request, category=None):
         """Your progress in one category."""
-        row = selectors.category_progress_get(request.user, _category(category))
+        row = selectors.category_progress_get(user=request.user, category=_category(category))
         return Response(s.CategoryProgressOutputSerializer(row).data)
 
     @extend_schema(request=s.ProgressSetInputSerializer,
@@ -49,7 +49,7 @@ class ProgressViewSet(viewsets.GenericViewSet):
         data = s.ProgressSetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.progress_mark(user=request.user, category=category, marked=data.validated_data["progress"])
-        return Response(s.CategoryProgressOutputSerializer(selectors.category_progress_get(request.user, category)).data)
+        return Response(s.CategoryProgressOutputSerializer(selectors.category_progress_get(user=request.user, category=category)).data)
 
     @extend_schema(operation_id="progress_bulk_update", request=s.ProgressBulkItemInputSerializer(many=True),
                    responses={200: s.CategoryProgressOutputSerializer(many=True),
@@ -68,7 +68,7 @@ class ProgressViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def summary(self, request):
         """Overall percentage, lessons done, complete categories, streaks (your time zone), badges, weeks."""
-        return Response(s.SummaryOutputSerializer(selectors.progress_summary(request.user)).data)
+        return Response(s.SummaryOutputSerializer(selectors.progress_summary(user=request.user)).data)
 
     @extend_schema(parameters=[s.HistoryFilterInputSerializer],
                    responses={200: s.ProgressEventOutputSerializer(many=True), **error_responses(400, 401, 429)},
@@ -77,9 +77,9 @@ class ProgressViewSet(viewsets.GenericViewSet):
     def history(self, request):
         """Your progress events, newest first; filter by category and time range (since inclusive, until exclusive)."""
         filters = s.HistoryFilterInputSerializer(data=request.query_params,
-                                                 context={"zone": selectors.user_time_zone(request.user)})
+                                                 context={"zone": selectors.user_time_zone(user=request.user)})
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.progress_history(request.user, **filters.validated_data))
+        page = self.paginate_queryset(selectors.progress_history(user=request.user, **filters.validated_data))
         return self.get_paginated_response(s.ProgressEventOutputSerializer(page, many=True).data)
 
 

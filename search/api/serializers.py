@@ -15,7 +15,7 @@ class QueryField(serializers.Field):
         if not isinstance(data, str):
             self.fail("invalid")
         try:
-            return services.search_query_clean(data)
+            return services.search_query_clean(raw=data)
         except services.InvalidSearchError as exc:
             raise serializers.ValidationError(exc.message) from exc
 

@@ -4,9 +4,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from controlpanel.api.exceptions import NotFoundError
 from controlpanel.api.ratelimit import ApiRateLimit, SearchRateLimit
 from controlpanel.api.schema import error_responses
+from controlpanel.errors import NotFoundError
 from search import selectors, services
 from search.api import serializers as s
 

@@ -10,8 +10,8 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from controlpanel.api.exceptions import NotFoundError
 from controlpanel.api.schema import error_responses
+from controlpanel.errors import NotFoundError
 from telemetry import rendering, selectors
 from telemetry.api import serializers as s
 
@@ -41,7 +41,7 @@ class SystemMetricsView(APIView):
         body["series"] = {
             "window_seconds": int(params["window"].total_seconds()),
             "resolution": params["resolution"],
-            "points": selectors.system_series(now - params["window"], now, resolution=params["resolution"]),
+            "points": selectors.system_series(start=now - params["window"], end=now, resolution=params["resolution"]),
         }
         return Response(body)
 
@@ -58,7 +58,7 @@ class PerformanceMetricsView(APIView):
     def get(self, request):
         """Per endpoint and overall p50/p95/p99, error rate and throughput; the plan's objectives."""
         params = _query(s.WindowQuerySerializer, request)
-        return Response(selectors.performance_summary(params["window"]))
+        return Response(selectors.performance_summary(window=params["window"]))
 
 
 class TelemetryMetricsView(APIView):
@@ -73,7 +73,7 @@ class TelemetryMetricsView(APIView):
     def get(self, request):
         """Active users, sessions, feature usage, learning and search figures, turbo status, uptime."""
         params = _query(s.EngagementQuerySerializer, request)
-        return Response(selectors.engagement_summary(params["window"]))
+        return Response(selectors.engagement_summary(window=params["window"]))
 
 
 class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -88,7 +88,7 @@ class ReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.report_list(kind=params.get("kind"))
 
     def _detail(self, pk):
-        detail = selectors.report_detail(int(pk))
+        detail = selectors.report_detail(pk=int(pk))
         if detail is None:
             raise NotFoundError("No such report.")
         return detail

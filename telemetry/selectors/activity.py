@@ -77,7 +77,7 @@ def series_step(window: timedelta) -> str:
     return "day"
 
 
-def performance_summary(window: timedelta, *, now: datetime | None = None, end: datetime | None = None,
+def performance_summary(*, window: timedelta, now: datetime | None = None, end: datetime | None = None,
                         include_series: bool = True) -> dict:
     """Per endpoint and overall p50/p95/p99, error rate and throughput over the last ``window``."""
     end = end or now or timezone.now()
@@ -88,7 +88,7 @@ def performance_summary(window: timedelta, *, now: datetime | None = None, end: 
     overall = aggregation.total(rows)
     api = aggregation.total(r for r in rows if r["route"].startswith("/api/") and r["route"] not in hashing)
     hashing_agg = aggregation.total(r for r in rows if r["route"] in hashing)
-    uptime_figures = uptime(start, end, now=end)
+    uptime_figures = uptime(start=start, end=end, now=end)
     summary = {
         "window": {"start": start.isoformat(), "end": end.isoformat(), "seconds": int(window.total_seconds())},
         "overall": overall.summary(minutes=minutes),
@@ -112,7 +112,7 @@ def performance_summary(window: timedelta, *, now: datetime | None = None, end: 
     return summary
 
 
-def feature_usage(start: datetime, end: datetime) -> list[dict]:
+def feature_usage(*, start: datetime, end: datetime) -> list[dict]:
     rows = aggregation.request_rows(start, end, group=("route",))
     groups = aggregation.fold(rows, lambda row: route_group(row["route"]))
     grand = sum(agg.count for agg in groups.values())
@@ -145,12 +145,12 @@ def turbo(*, now: datetime | None = None) -> ReportSection:
     return section("turbo", "Turbo status", turbo_section, now=now)
 
 
-def active_users(first_day, last_day) -> int:
+def active_users(*, first_day, last_day) -> int:
     """Distinct users who called the product on local days ``first_day`` … ``last_day``."""
     return ActiveUserDay.objects.filter(day__gte=first_day, day__lte=last_day).values("user_id").distinct().count()
 
 
-def account_figures(start: datetime, end: datetime, *, now: datetime) -> dict:
+def account_figures(*, start: datetime, end: datetime, now: datetime) -> dict:
     from accounts.models import AuthSession, User
 
     return {
@@ -161,7 +161,7 @@ def account_figures(start: datetime, end: datetime, *, now: datetime) -> dict:
     }
 
 
-def engagement_summary(window: timedelta = timedelta(days=30), *, now: datetime | None = None) -> dict:
+def engagement_summary(*, window: timedelta = timedelta(days=30), now: datetime | None = None) -> dict:
     """Active users (day, week, month), sessions, feature usage, learning, search, turbo and uptime."""
     now = now or timezone.now()
     start = now - window
@@ -178,18 +178,18 @@ def engagement_summary(window: timedelta = timedelta(days=30), *, now: datetime 
     return {
         "window": {"start": start.isoformat(), "end": now.isoformat(), "seconds": int(window.total_seconds())},
         "active_users": {
-            "day": active_users(today, today),
-            "week": active_users(today - timedelta(days=6), today),
-            "month": active_users(today - timedelta(days=29), today),
-            "window": active_users(first_day, today),
+            "day": active_users(first_day=today, last_day=today),
+            "week": active_users(first_day=today - timedelta(days=6), last_day=today),
+            "month": active_users(first_day=today - timedelta(days=29), last_day=today),
+            "window": active_users(first_day=first_day, last_day=today),
         },
         "daily_active_users": [{"day": d.isoformat(), "users": daily.get(d, 0)} for d in days],
-        "accounts": account_figures(start, now, now=now),
-        "feature_usage": feature_usage(start, now),
+        "accounts": account_figures(start=start, end=now, now=now),
+        "feature_usage": feature_usage(start=start, end=now),
         "lessons_completed": learned.value("lessons_completed"),
         "searches": searched.value("searches"),
         "learning": learned.values(),
         "search": searched.values(),
         "turbo": turbo().values(),
-        "uptime": uptime(start, now, now=now),
+        "uptime": uptime(start=start, end=now, now=now),
     }

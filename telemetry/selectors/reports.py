@@ -51,7 +51,7 @@ def charts_from_json(items: list[dict]) -> list[Chart]:
     ]
 
 
-def report_detail(pk: int) -> ReportDetail | None:
+def report_detail(*, pk: int) -> ReportDetail | None:
     report = Report.objects.filter(pk=pk).first()
     if report is None:
         return None

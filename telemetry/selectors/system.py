@@ -91,13 +91,13 @@ def threshold_states() -> list[dict]:
     return out
 
 
-def window_average(field: str, *, seconds: int, now: datetime) -> float | None:
+def window_average(*, field: str, seconds: int, now: datetime) -> float | None:
     values = [v for v in SystemSample.objects.filter(at__gt=now - timedelta(seconds=seconds), at__lte=now)
               .values_list(field, flat=True) if v is not None]
     return round(sum(values) / len(values), 2) if values else None
 
 
-def threshold_breaches(start: datetime, end: datetime) -> list[dict]:
+def threshold_breaches(*, start: datetime, end: datetime) -> list[dict]:
     """Threshold changes in ``[start, end)`` that raised a warning or a critical state."""
     events = ThresholdEvent.objects.filter(at__gte=start, at__lt=end).exclude(status=ThresholdStatus.CLEAR).order_by("at")
     return [
@@ -135,7 +135,7 @@ def auto_resolution(window: timedelta) -> str:
     return "hour"
 
 
-def system_series(start: datetime, end: datetime, *, resolution: str) -> list[dict]:
+def system_series(*, start: datetime, end: datetime, resolution: str) -> list[dict]:
     """CPU, memory, disk, network, load and app RSS over ``[start, end)``: averages, and peaks for rollups."""
     if resolution == "raw":
         rows = SystemSample.objects.filter(at__gte=start, at__lt=end).order_by("at")
@@ -152,12 +152,12 @@ def system_series(start: datetime, end: datetime, *, resolution: str) -> list[di
     return series
 
 
-def system_summary(start: datetime, end: datetime) -> dict:
+def system_summary(*, start: datetime, end: datetime) -> dict:
     """Average and peak of each rolled-up metric over the hours starting in ``[start, end)``."""
     rollups = SystemRollup.objects.filter(resolution=SystemRollup.Resolution.HOUR, start__gte=start, start__lt=end)
-    sums = {m: 0.0 for m in ROLLUP_METRICS}
-    counts = {m: 0 for m in ROLLUP_METRICS}
-    peaks: dict[str, float | None] = {m: None for m in ROLLUP_METRICS}
+    sums = dict.fromkeys(ROLLUP_METRICS, 0.0)
+    counts = dict.fromkeys(ROLLUP_METRICS, 0)
+    peaks: dict[str, float | None] = dict.fromkeys(ROLLUP_METRICS)
     samples = 0
     for rollup in rollups:
         samples += rollup.samples
@@ -200,14 +200,14 @@ def system_metrics_snapshot(*, now: datetime | None = None) -> dict:
         "latest": latest_sample(now=now),
         "thresholds": threshold_states(),
         "health": latest_health(),
-        "uptime_24h": uptime(now - timedelta(hours=24), now, now=now),
+        "uptime_24h": uptime(start=now - timedelta(hours=24), end=now, now=now),
         "sample_seconds": settings.TELEMETRY_SAMPLE_SECONDS,
     }
 
 
 # --- uptime ----------------------------------------------------------------------------
 
-def uptime(start: datetime, end: datetime, *, now: datetime | None = None) -> dict:
+def uptime(*, start: datetime, end: datetime, now: datetime | None = None) -> dict:
     """Uptime over ``[start, end)`` measured from the health probes.
 
     Each probe speaks for the time until the next one, at most two probe intervals; time no
@@ -220,7 +220,7 @@ def uptime(start: datetime, end: datetime, *, now: datetime | None = None) -> di
     horizon = timedelta(seconds=2 * settings.TELEMETRY_HEALTH_SECONDS)
     first = HealthCheck.objects.order_by("at").values_list("at", flat=True).first()
     empty = {"percent": None, "measured_seconds": 0, "up_seconds": 0, "down_seconds": 0, "unknown_seconds": 0,
-             "probes": 0, "failed_probes": 0, "components": {name: None for name in COMPONENTS}}
+             "probes": 0, "failed_probes": 0, "components": dict.fromkeys(COMPONENTS)}
     if first is None or first >= end:
         return empty
     start = max(start, first)
@@ -240,7 +240,7 @@ def uptime(start: datetime, end: datetime, *, now: datetime | None = None) -> di
     measured = end_s - start_s
     up = 0.0
     covered = 0.0
-    component_up = {name: 0.0 for name in COMPONENTS}
+    component_up = dict.fromkeys(COMPONENTS, 0.0)
     probes = failed = 0
     for index, (at, ok, *components) in enumerate(rows):
         until = min(at + horizon_s, end_s)

@@ -117,7 +117,7 @@ def test_lesson_missing_a_required_field_is_rejected(field):
     assert reason_of(lesson_text(**{field: ...})) == f"missing field '{field}'"
 
 
-@pytest.mark.parametrize("overrides, expected", [
+@pytest.mark.parametrize(("overrides", "expected"), [
     ({"difficulty": "2"}, "field 'difficulty' must be an integer, got text"),
     ({"difficulty": True}, "field 'difficulty' must be an integer, got a boolean"),
     ({"minutes": 12.5}, "field 'minutes' must be an integer, got a number"),
@@ -132,7 +132,7 @@ def test_field_of_the_wrong_type_is_rejected(overrides, expected):
     assert expected in reason_of(lesson_text(**overrides))
 
 
-@pytest.mark.parametrize("overrides, expected", [
+@pytest.mark.parametrize(("overrides", "expected"), [
     ({"difficulty": 6}, "difficulty must be 1-5, got 6"),
     ({"difficulty": 0}, "difficulty must be 1-5, got 0"),
     ({"minutes": 4}, "minutes must be 5-90, got 4"),

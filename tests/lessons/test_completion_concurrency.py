@@ -45,7 +45,7 @@ def test_parallel_completions_of_one_lesson_count_once():
     lesson_with_checks(1, category=category)
     results = in_parallel(lambda: lesson_complete(user=user, lesson=lesson, answers=[0, 1]))
     assert sum(1 for r in results if r.newly_completed) == 1
-    row = category_progress_get(user, category)
+    row = category_progress_get(user=user, category=category)
     assert (row.progress, row.total_lessons) == (1, 2)
     assert ProgressEvent.objects.filter(user=user).count() == 1
     assert LearningStreak.objects.get(user=user).current == 1
@@ -70,7 +70,7 @@ def test_parallel_completions_of_different_lessons_each_count_and_never_pass_the
         return lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson))
 
     in_parallel(complete_next, n=6)
-    row = category_progress_get(user, category)
+    row = category_progress_get(user=user, category=category)
     assert (row.progress, row.total_lessons) == (3, 3)
     events = list(ProgressEvent.objects.filter(user=user).order_by("created_at", "id").values_list("previous", "new"))
     assert sorted(events) == [(0, 1), (1, 2), (2, 3)]

@@ -125,7 +125,7 @@ def test_weekly_task_generates_five_once_per_week(catalog):
 
 def test_publishing_in_review_announces_the_change_and_raises_learners_totals(catalog, user):
     drawing = Category.objects.get(slug="drawing")
-    before = category_progress_get(user, drawing).total_lessons
+    before = category_progress_get(user=user, category=drawing).total_lessons
     made = lessons_generate(count=2, category="drawing", seed=4)
     sent = []
     lessons_changed.connect(lambda **kw: sent.append(sorted(kw["lesson_ids"])), weak=False, dispatch_uid="test-pub")
@@ -135,7 +135,7 @@ def test_publishing_in_review_announces_the_change_and_raises_learners_totals(ca
     finally:
         lessons_changed.disconnect(dispatch_uid="test-pub")
     assert sent == [sorted(m.pk for m in made)]
-    assert category_progress_get(user, drawing).total_lessons == before + 2
+    assert category_progress_get(user=user, category=drawing).total_lessons == before + 2
 
 
 def test_only_generated_lessons_in_review_can_be_deleted(catalog):

@@ -181,7 +181,7 @@ def test_completing_twice_counts_once(auth_client):
     second = auth_client.post(f"/api/v1/lessons/{lesson.slug}/complete/", {"answers": [0, 1]}, format="json").json()
     assert (first["newly_completed"], second["newly_completed"]) == (True, False)
     assert second["progress"]["completed_at"] == first["progress"]["completed_at"]
-    assert category_progress_get(auth_client.user, lesson.category).progress == 1
+    assert category_progress_get(user=auth_client.user, category=lesson.category).progress == 1
     assert ProgressEvent.objects.filter(user=auth_client.user).count() == 1
 
 
@@ -194,7 +194,7 @@ def test_retrying_the_checks_raises_the_best_score_but_never_the_score_of_record
     assert (retry["score"], retry["score_of_record"], retry["best_score"], retry["newly_completed"]) == (1.0, 0.5, 1.0, False)
     assert (worse["score"], worse["score_of_record"], worse["best_score"], worse["progress"]["attempts"]) == (0.0, 0.5, 1.0, 3)
     assert worse["progress"]["mastery"] == "mastered"
-    assert category_progress_get(auth_client.user, lesson.category).progress == 1
+    assert category_progress_get(user=auth_client.user, category=lesson.category).progress == 1
     assert ProgressEvent.objects.filter(user=auth_client.user).count() == 1
 
 
@@ -202,7 +202,7 @@ def test_completion_raises_the_category_progress_by_one_and_writes_one_event(aut
     category = CategoryFactory()
     lessons = [lesson_with_checks(1, category=category) for _ in range(3)]
     auth_client.post(f"/api/v1/lessons/{lessons[1].slug}/complete/", {"answers": [0]}, format="json")
-    row = category_progress_get(auth_client.user, category)
+    row = category_progress_get(user=auth_client.user, category=category)
     assert (row.progress, row.total_lessons) == (1, 3)
     event = ProgressEvent.objects.get(user=auth_client.user)
     assert (event.previous, event.new, event.source, event.lesson_id) == (0, 1, "lesson", lessons[1].pk)

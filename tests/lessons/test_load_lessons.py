@@ -122,14 +122,14 @@ def test_a_new_lesson_raises_every_learners_total_in_its_category(root, user):
     drawing = Category.objects.get(slug="drawing")
     first = Lesson.objects.filter(category=drawing).order_by("difficulty", "title").first()
     lesson_complete(user=user, lesson=first, answers=right_answers(first))
-    assert (category_progress_get(user, drawing).progress, category_progress_get(user, drawing).total_lessons) == (1, 6)
+    assert (category_progress_get(user=user, category=drawing).progress, category_progress_get(user=user, category=drawing).total_lessons) == (1, 6)
     new = (root / "drawing" / "drawing-blind-contour.md").read_text(encoding="utf-8")
     new = new.replace("slug: drawing-blind-contour", "slug: drawing-blind-contour-again")
     new = new.replace("title: ", "title: Again, ", 1)
     (root / "drawing" / "drawing-blind-contour-again.md").write_text(new, encoding="utf-8")
     report = catalog_sync(root=root)
     assert report.created == ["drawing-blind-contour-again"]
-    row = category_progress_get(user, drawing)
+    row = category_progress_get(user=user, category=drawing)
     assert (row.progress, row.total_lessons) == (1, 7)
 
 
@@ -139,9 +139,9 @@ def test_unpublishing_a_completed_lesson_lowers_its_count_and_total_together(cat
     writing = Category.objects.get(slug="writing")
     for lesson in Lesson.objects.filter(category=writing):
         lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson))
-    assert category_progress_get(user, writing).progress == 6
+    assert category_progress_get(user=user, category=writing).progress == 6
     lessons_publish(lessons=Lesson.objects.filter(slug__in=["writing-voice-rewrite", "writing-scene-tension"]),
                     publish=False)
-    row = category_progress_get(user, writing)
+    row = category_progress_get(user=user, category=writing)
     assert (row.progress, row.total_lessons, row.is_complete) == (4, 4, True)
     assert not ProgressEvent.objects.filter(user=user).exclude(source=ProgressEvent.Source.LESSON).exists()

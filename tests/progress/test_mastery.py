@@ -119,7 +119,7 @@ def test_home_shows_todays_minutes_against_the_daily_goal(user):
     UserPreferences.objects.update_or_create(user=user, defaults={"daily_goal_minutes": 30})
     lesson = lesson_with_checks(1, minutes=20)
     services.lesson_complete(user=user, lesson=lesson, answers=right(lesson), at=timezone.now())
-    goal = progress_summary(type(user).objects.get(pk=user.pk)).daily_goal
+    goal = progress_summary(user=type(user).objects.get(pk=user.pk)).daily_goal
     assert (goal.goal_minutes, goal.today_minutes, goal.met) == (30, 20, False)
     html = signed_in(user).get("/home/").content.decode()
     assert '<dd data-summary="goal">20 <span class="muted">of 30 min</span>' in html

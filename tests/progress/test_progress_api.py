@@ -47,7 +47,7 @@ def test_progress_rows_match_the_orm_reading_of_the_same_data(user):
     other = UserFactory()
     complete_first(other, second, 2)
     complete_first(user, first, 2)
-    rows = selectors.category_progress_list(user)
+    rows = selectors.category_progress_list(user=user)
     assert [row.name for row in rows] == ["Ink", "Apple forms", "Zebra lines"]
     latest = max(LessonProgress.objects.filter(user=user).values_list("completed_at", flat=True))
     assert [(row.slug, row.progress, row.total_lessons, row.last_updated) for row in rows] == [

@@ -44,12 +44,12 @@ def test_seed_demo_creates_learners_with_90_days_of_consistent_history(catalog):
         assert not UserProgress.objects.filter(user=user).exists()
         # One lesson event per completed lesson; a category's last event is its counted figure.
         assert events.filter(source="lesson").count() == done.count()
-        for row in category_progress_list(user):
+        for row in category_progress_list(user=user):
             last = events.filter(category__slug=row.slug).order_by("-created_at", "-id").first()
             assert (last.new if last else 0) == row.progress
     oldest = ProgressEvent.objects.order_by("created_at").first().created_at
     assert (now - oldest).days >= 30
-    summary = progress_summary(demo)
+    summary = progress_summary(user=demo)
     assert summary.current_streak >= 3 and summary.lessons_completed >= 5
     assert UserAchievement.objects.filter(user=demo, awarded_at__lt=now).exists()
     assert LessonProgress.objects.filter(user=demo, score__isnull=False).exists()

@@ -55,7 +55,7 @@ def test_streaks_count_consecutive_local_days_in_the_learners_time_zone(user):
     # Three days in a row, a gap, then yesterday and today.
     for lesson, days_ago in zip(lessons, (6, 5, 4, 1, 0), strict=False):
         lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson), at=min(local_noon("Pacific/Kiritimati", days_ago), timezone.now()))
-    summary = progress_summary(type(user).objects.get(pk=user.pk))
+    summary = progress_summary(user=type(user).objects.get(pk=user.pk))
     assert (summary.current_streak, summary.best_streak, summary.active_today) == (2, 3, True)
 
 
@@ -68,7 +68,7 @@ def test_two_completions_late_evening_and_early_morning_local_are_two_days(user)
     evening = local_noon("America/Los_Angeles", 3) + timedelta(hours=11, minutes=30)
     lesson_complete(user=user, lesson=a, answers=right_answers(a), at=evening)
     lesson_complete(user=user, lesson=b, answers=right_answers(b), at=evening + timedelta(hours=8))
-    summary = progress_summary(user)
+    summary = progress_summary(user=user)
     assert summary.best_streak == 2 and summary.current_streak == 0
 
 
@@ -78,7 +78,7 @@ def test_a_backdated_completion_between_days_recounts_the_streak(user):
     lesson_complete(user=user, lesson=a, answers=right_answers(a), at=local_noon("UTC", 2))
     lesson_complete(user=user, lesson=b, answers=right_answers(b), at=local_noon("UTC", 0))
     lesson_complete(user=user, lesson=c, answers=right_answers(c), at=local_noon("UTC", 1))
-    summary = progress_summary(user)
+    summary = progress_summary(user=user)
     assert (summary.current_streak, summary.best_streak) == (3, 3)
 
 
@@ -87,7 +87,7 @@ def test_activity_by_day_has_one_entry_per_local_day_with_zeros(user):
     a, b = LessonFactory.create_batch(2, category=category, minutes=20)
     lesson_complete(user=user, lesson=a, answers=right_answers(a), at=local_noon("UTC", 2))
     lesson_complete(user=user, lesson=b, answers=right_answers(b), at=local_noon("UTC", 2) + timedelta(hours=1))
-    days = activity_by_day(user, 7)
+    days = activity_by_day(user=user, days=7)
     assert len(days) == 7 and days[-1].day == timezone.now().date()
     assert [d.lessons_completed for d in days] == [0, 0, 0, 0, 2, 0, 0]
     assert days[4].minutes == 40 and days[4].progress_events == 2
@@ -131,5 +131,5 @@ def test_summary_runs_a_fixed_number_of_queries_whatever_the_history(user, djang
         lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson), at=start + timedelta(days=i, hours=1))
     user = type(user).objects.select_related("preferences").get(pk=user.pk)
     with django_assert_max_num_queries(12):
-        summary = progress_summary(user)
+        summary = progress_summary(user=user)
     assert summary.lessons_completed == 40 and summary.best_streak == 40

@@ -192,7 +192,7 @@ def test_the_week_is_the_last_one_over_in_the_learners_time_zone():
 # --- unsubscribe ------------------------------------------------------------------------------
 
 def unsubscribe_path(user) -> str:
-    return weekly_email.unsubscribe_url(user).removeprefix("https://panel.example.com")
+    return weekly_email.unsubscribe_url(user=user).removeprefix("https://panel.example.com")
 
 
 def prefers_email(user) -> bool:
@@ -235,14 +235,14 @@ def test_the_link_in_the_sent_email_works(learner, mailoutbox):
 def swapped_payload(user) -> str:
     """Another account's id with this account's signature."""
     theirs = signing.dumps({"u": user.pk + 1}, salt=weekly_email.UNSUBSCRIBE_SALT)
-    mine = weekly_email.unsubscribe_token(user)
+    mine = weekly_email.unsubscribe_token(user=user)
     return theirs.split(":", 1)[0] + ":" + mine.split(":", 1)[1]
 
 
 @pytest.mark.parametrize("forge", [
     lambda user: signing.dumps({"u": user.pk}, salt="some.other.purpose"),
     lambda user: signing.dumps({"u": user.pk}, salt=weekly_email.UNSUBSCRIBE_SALT, key="not-our-secret-key-" * 3),
-    lambda user: weekly_email.unsubscribe_token(user)[:-2] + "xx",
+    lambda user: weekly_email.unsubscribe_token(user=user)[:-2] + "xx",
     lambda user: swapped_payload(user),
     lambda user: signing.dumps({"u": str(user.pk)}, salt=weekly_email.UNSUBSCRIBE_SALT),
     lambda user: "not-a-token",

@@ -221,5 +221,5 @@ def _progress_totals() -> list:
     from progress.selectors import category_progress_list
 
     counted = [(u.pk, row.slug, row.progress, row.total_lessons) for u in User.objects.order_by("pk")
-               for row in category_progress_list(u)]
+               for row in category_progress_list(user=u)]
     return counted + sorted(UserProgress.objects.values_list("user_id", "category_id", "marked"))

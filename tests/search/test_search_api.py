@@ -96,7 +96,7 @@ def test_a_query_without_words_finds_nothing(auth_client, catalog):
     assert body["count"] == 0 and body["results"] == [] and body["strategy"] == "none"
 
 
-@pytest.mark.parametrize("params, field", [
+@pytest.mark.parametrize(("params", "field"), [
     ({}, "q"),
     ({"q": "   "}, "q"),
     ({"q": "x" * 201}, "q"),

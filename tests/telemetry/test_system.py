@@ -140,7 +140,7 @@ def test_uptime_from_health_records():
     start = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
     for minute in range(60):
         health(start + timedelta(minutes=minute), ok=minute not in (10, 11, 12))  # three failing minutes
-    figures = selectors.uptime(start, start + timedelta(hours=1), now=start + timedelta(hours=2))
+    figures = selectors.uptime(start=start, end=start + timedelta(hours=1), now=start + timedelta(hours=2))
     assert figures["probes"] == 60
     assert figures["failed_probes"] == 3
     assert figures["down_seconds"] == 180
@@ -150,9 +150,9 @@ def test_uptime_from_health_records():
 @override_settings(TELEMETRY_HEALTH_SECONDS=60)
 def test_uptime_counts_time_without_probes_as_unknown_not_up():
     start = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
-    for minute in list(range(0, 30)) + list(range(40, 60)):  # the monitor was silent for ten minutes
+    for minute in list(range(30)) + list(range(40, 60)):  # the monitor was silent for ten minutes
         health(start + timedelta(minutes=minute))
-    figures = selectors.uptime(start, start + timedelta(hours=1), now=start + timedelta(hours=2))
+    figures = selectors.uptime(start=start, end=start + timedelta(hours=1), now=start + timedelta(hours=2))
     # Each probe speaks for at most two intervals: minute 29 covers 29-31, leaving 31-40 unknown.
     assert figures["unknown_seconds"] == 9 * 60
     assert figures["percent"] == pytest.approx(100 * 51 / 60, abs=0.001)
@@ -163,7 +163,7 @@ def test_uptime_per_component():
     start = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
     for minute in range(10):
         health(start + timedelta(minutes=minute), broker_ok=minute >= 5)
-    figures = selectors.uptime(start, start + timedelta(minutes=10), now=start + timedelta(hours=1))
+    figures = selectors.uptime(start=start, end=start + timedelta(minutes=10), now=start + timedelta(hours=1))
     assert figures["components"]["database"] == 100.0
     assert figures["components"]["broker"] == 50.0
     assert figures["percent"] == 50.0
@@ -177,7 +177,7 @@ def test_a_healthy_system_is_exactly_100_percent_up_whatever_the_probe_times(mic
     health(start)
     health(start + timedelta(seconds=10, microseconds=123_457))
     now = start + timedelta(seconds=20)
-    figures = selectors.uptime(now - timedelta(days=7), now, now=now)
+    figures = selectors.uptime(start=now - timedelta(days=7), end=now, now=now)
     assert figures["percent"] == 100.0
     assert figures["unknown_seconds"] == 0
     assert figures["components"] == {"database": 100.0, "cache": 100.0, "broker": 100.0}
@@ -185,7 +185,7 @@ def test_a_healthy_system_is_exactly_100_percent_up_whatever_the_probe_times(mic
 
 def test_uptime_before_the_first_probe_is_not_measured():
     health(datetime(2026, 6, 2, tzinfo=UTC))
-    figures = selectors.uptime(datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 6, 1, tzinfo=UTC),
+    figures = selectors.uptime(start=datetime(2026, 5, 1, tzinfo=UTC), end=datetime(2026, 6, 1, tzinfo=UTC),
                                now=datetime(2026, 7, 1, tzinfo=UTC))
     assert figures["percent"] is None
 

@@ -62,12 +62,12 @@ def test_learners_cannot_open_the_admin_report_document():
 
 def test_report_detail_gives_charts_and_a_body_fragment_for_pages():
     report = services.report_generate(kind="daily", day=date(2026, 3, 10)).report
-    detail = selectors.report_detail(report.pk)
+    detail = selectors.report_detail(pk=report.pk)
     assert [chart.title for chart in detail.charts][:2] == ["Requests per hour", "Response time per hour (ms)"]
     assert str(detail.charts[0].svg).startswith("<svg")
     assert "{#" not in detail.body_html and "<article" in detail.body_html
     assert "<html" not in detail.body_html and "<style" not in detail.body_html
-    assert selectors.report_detail(999999) is None
+    assert selectors.report_detail(pk=999999) is None
     assert list(selectors.report_list(kind="daily")) == [report]
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 from lessons.services import default_seed, lessons_generate
 
 

@@ -23,7 +23,7 @@ from accounts.models import User, UserPreferences
 from lessons.models import Category, Lesson
 from progress.services import achievements_award, lesson_check_answer, lesson_complete, lesson_start
 
-DEMO_PASSWORD = "crazy-diamonds-demo"
+DEMO_PASSWORD = "crazy-diamonds-demo"  # noqa: S105 (the published demo login)
 
 
 @dataclass(frozen=True)

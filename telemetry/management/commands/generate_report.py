@@ -4,7 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from controlpanel.api.exceptions import ApplicationError
+from controlpanel.errors import ApplicationError
 from telemetry import services
 from telemetry.periods import KINDS
 
