@@ -116,6 +116,13 @@ def search_save(request):
     query = request.POST.get("q", "")
     turbo = _turbo(request.POST.get("turbo"), request.user)
     category = request.POST.get("category", "")
+    wait = _search_limited(request)  # saving runs the search for its snapshot
+    if wait is not None:
+        error = f"You are searching very fast. Please wait {wait} seconds and try again."
+        context = _context(request, query=query, turbo=turbo, category=category, result=None, error=error)
+        response = render(request, "search/search.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         saved = services.saved_search_create(user=request.user, query=query, name=request.POST.get("name", ""),
                                              turbo=turbo, category=category or None)

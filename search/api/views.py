@@ -32,7 +32,7 @@ class SearchViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     def get_throttles(self):
-        if self.action == "list":
+        if self.action in {"list", "save"}:  # saving runs the search for its snapshot
             return [ApiRateLimit(), SearchRateLimit()]
         return super().get_throttles()
 
@@ -68,7 +68,9 @@ class SearchViewSet(viewsets.GenericViewSet):
                    tags=["search"])
     @action(detail=False, methods=["post"], serializer_class=s.SavedSearchInputSerializer)
     def save(self, request):
-        """Save a search under a name with a snapshot of its results (ids and titles, up to 100)."""
+        """Save a search under a name with a snapshot of its results (ids and titles, up to 100).
+
+        Saving runs the search, so it counts against the search rate limit like a search."""
         data = s.SavedSearchInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         saved = services.saved_search_create(user=request.user, **data.validated_data)

@@ -1,5 +1,8 @@
 """100 searches a minute per user, on top of the API's hourly limit."""
 
+from django.test import Client
+
+from search.models import SavedSearch
 from tests.search.conftest import search
 
 
@@ -16,9 +19,31 @@ def test_the_101st_search_in_a_minute_is_refused_with_retry_after(auth_client, o
 
 
 def test_running_a_saved_search_counts_as_a_search(auth_client, catalog, settings):
-    settings.RATELIMIT_SEARCH_RATE = "2/m"
+    settings.RATELIMIT_SEARCH_RATE = "3/m"  # the save, the search and one run
     saved = auth_client.post("/api/v1/search/save/", {"query": "grey"}, format="json").json()
     assert search(auth_client, q="grey").status_code == 200
     assert auth_client.get(f"/api/v1/search/saved/{saved['id']}/run/").status_code == 200
     response = auth_client.get(f"/api/v1/search/saved/{saved['id']}/run/")
     assert response.status_code == 429 and "Retry-After" in response
+
+
+def test_saving_a_search_after_100_searches_in_a_minute_is_refused_and_saves_nothing(auth_client, catalog):
+    for n in range(100):
+        assert search(auth_client, q=f"colour {n % 7}").status_code == 200, n
+    response = auth_client.post("/api/v1/search/save/", {"query": "grey", "name": "Greys"}, format="json")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert not SavedSearch.objects.filter(user=auth_client.user).exists()
+
+
+def test_saving_from_the_page_counts_against_the_same_search_limit(user, catalog, settings):
+    settings.RATELIMIT_SEARCH_RATE = "2/m"
+    browser = Client(REMOTE_ADDR="127.0.0.1")
+    browser.force_login(user)
+    assert browser.get("/search/", {"q": "grey"}).status_code == 200
+    assert browser.get("/search/", {"q": "wheel"}).status_code == 200
+    response = browser.post("/search/save/", {"q": "grey", "name": "Greys"})
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert not SavedSearch.objects.filter(user=user).exists()
