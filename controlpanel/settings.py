@@ -201,6 +201,7 @@ PASSWORD_MAX_LENGTH = 1024
 
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=env.int("ACCESS_TOKEN_MINUTES", default=15))
 REFRESH_TOKEN_LIFETIME = timedelta(hours=env.int("REFRESH_TOKEN_HOURS", default=24))
+SESSION_ABSOLUTE_DAYS = env.int("SESSION_ABSOLUTE_DAYS", default=30)  # no refresh beyond this age of a session
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
 if not JWT_SIGNING_KEY:
     if not (DEBUG or TESTING):
@@ -231,7 +232,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["controlpanel.api.ratelimit.ApiRateLimit"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["controlpanel.api.parsers.JSONParser"],  # DRF's, with a nesting limit
     "DEFAULT_PAGINATION_CLASS": "controlpanel.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "controlpanel.api.exceptions.api_exception_handler",

@@ -1,0 +1,94 @@
+"""Hardening of the request plumbing: deeply nested JSON bodies, the SQLite settings whatever
+names the database, health probes under the HTTPS redirect, which proxies may name the client's
+address, and API paths without their trailing slash."""
+
+import pytest
+from django.urls import resolve, reverse
+from rest_framework.test import APIClient
+
+from controlpanel.api.parsers import MAX_DEPTH
+from lessons.models import Lesson
+from lessons.services import catalog_sync
+from tests.accounts import tally
+from tests.accounts.operations import api_operations
+from tests.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+DEEP = "[" * 1000 + "]" * 1000
+
+
+@pytest.fixture
+def real_objects(db) -> dict[str, str]:
+    """Values for the URL conf's path parameters that name objects which exist."""
+    catalog_sync()
+    lesson = Lesson.objects.filter(is_published=True, checks__isnull=False).select_related("category").first()
+    return {"slug": lesson.slug, "category": lesson.category.slug, "order": str(lesson.checks.order_by("order").first().order)}
+
+
+def real_path(path: str, objects: dict[str, str]) -> str:
+    """``path`` with each parameter that names a lesson, category or check replaced by a real one."""
+    match = resolve(path)
+    if not match.kwargs:
+        return path
+    kwargs = {name: objects.get(name, value) for name, value in match.kwargs.items()}
+    return reverse(match.view_name, kwargs=kwargs)
+
+
+def signed_in(user, address: str = "127.0.0.9") -> APIClient:
+    """A client with a session of its own (so a logout or password change ends only that one)."""
+    client = APIClient(REMOTE_ADDR=address)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, user.username)['access']}")
+    return client
+
+
+def json_operations():
+    return [op for op in api_operations() if op.method in WRITE_METHODS]
+
+
+# 1. Deeply nested JSON ---------------------------------------------------------------------------
+
+def assert_too_deep(response) -> None:
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    body = response.json()
+    assert body["code"] == "parse_error"
+    assert "nests too deeply" in body["message"]
+    assert set(body) == {"code", "message", "details"}
+
+
+def test_a_thousand_levels_deep_body_is_a_parse_error_on_every_json_operation(staff_user, real_objects):
+    """Signed in as staff so that every operation gets as far as reading its body."""
+    operations = json_operations()
+    assert len(operations) >= 10
+    ignored_body = []
+    for op in operations:
+        path = real_path(op.path, real_objects)
+        response = getattr(signed_in(staff_user), op.method.lower())(path, DEEP, content_type="application/json")
+        assert response.status_code < 500, (str(op), response.status_code, response.content[:300])
+        if response.status_code < 300:
+            # Only an operation that never reads its body may succeed; it must take an empty body alike.
+            empty = getattr(signed_in(staff_user), op.method.lower())(path, "", content_type="application/json")
+            assert empty.status_code == response.status_code, str(op)
+            ignored_body.append(str(op))
+            continue
+        assert_too_deep(response)
+    # Logout and starting a lesson take no body; every other operation reads one.
+    assert len(ignored_body) <= 2 < len(operations) - len(ignored_body), ignored_body
+    tally.record("deep JSON", tried=len(operations), failed=0)
+
+
+def test_a_deep_body_to_anonymous_login_is_a_parse_error(api_client):
+    assert_too_deep(api_client.post("/api/v1/auth/login/", DEEP, content_type="application/json"))
+    assert_too_deep(api_client.post("/api/v1/auth/login/", '{"username": ' + DEEP + "}", content_type="application/json"))
+
+
+def test_the_depth_limit_is_exact(api_client):
+    at_limit = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    over = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    # At the limit the body parses (and is then refused as a login body that is not an object).
+    response = api_client.post("/api/v1/auth/login/", at_limit, content_type="application/json")
+    assert response.status_code == 400 and "nests too deeply" not in response.json()["message"]
+    assert_too_deep(api_client.post("/api/v1/auth/login/", over, content_type="application/json"))
+    nested_object = '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)
+    assert_too_deep(api_client.post("/api/v1/auth/register/", nested_object, content_type="application/json"))
