@@ -48,6 +48,7 @@ class AuthSession(models.Model):
     Tokens carry this row's id; the API's authentication checks it is active in the same
     query that loads the user, so revoking the row ends the session on every app server at
     once. No raw token is stored: only the id (jti) of the one refresh token still valid.
+    Each refresh moves ``expires_at`` on, but never past ``absolute_expires_at``, set at login.
     """
 
     class Kind(models.TextChoices):
@@ -60,6 +61,9 @@ class AuthSession(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    absolute_expires_at = models.DateTimeField(
+        help_text="The session's hard end (login + SESSION_ABSOLUTE_DAYS); refreshing never goes beyond it."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=40, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)

@@ -131,13 +131,17 @@ def user_authenticate(*, identifier: str, password: str) -> User:
 
 def session_start(*, user: User, kind: str = AuthSession.Kind.API, user_agent: str = "", client_ip: str | None = None,
                   lifetime=None) -> AuthSession:
+    """Open a session; it ends at ``expires_at`` (moved on by each refresh) and at the latest at
+    ``absolute_expires_at`` (login + ``SESSION_ABSOLUTE_DAYS``), which nothing moves."""
     now = timezone.now()
+    absolute = now + timedelta(days=settings.SESSION_ABSOLUTE_DAYS)
     return AuthSession.objects.create(
         user=user,
         kind=kind,
         created_at=now,
         last_seen_at=now,
-        expires_at=now + (lifetime or settings.REFRESH_TOKEN_LIFETIME),
+        expires_at=min(now + (lifetime or settings.REFRESH_TOKEN_LIFETIME), absolute),
+        absolute_expires_at=absolute,
         user_agent=_clip(user_agent, 300),
         client_ip=client_ip if _is_ip(client_ip) else None,
     )
@@ -162,7 +166,7 @@ def user_login(*, user: User, user_agent: str = "", client_ip: str | None = None
 
 def _issue(*, user: User, session: AuthSession) -> TokenPair:
     access, refresh, refresh_token = issue_token_pair(user=user, session=session)
-    refresh_exp = _exp(refresh_token)
+    refresh_exp = min(_exp(refresh_token), session.absolute_expires_at)
     session.refresh_jti = refresh_token["jti"]
     session.expires_at = refresh_exp
     session.last_seen_at = timezone.now()
@@ -178,7 +182,9 @@ def token_refresh(*, raw_refresh: str) -> TokenPair:
     The session row is locked, so of N parallel refreshes of one token exactly one wins.
     Presenting a refresh token that was already rotated means it leaked or was replayed:
     the whole session is revoked (and that revocation is committed), ending the thief's and
-    the owner's tokens alike.
+    the owner's tokens alike. Past the session's ``absolute_expires_at`` (login +
+    ``SESSION_ABSOLUTE_DAYS``) refresh is refused however fresh the refresh token is: the
+    client has to log in again.
     """
     try:
         token = decode_refresh(raw_refresh)
@@ -193,7 +199,8 @@ def token_refresh(*, raw_refresh: str) -> TokenPair:
             session = AuthSession.objects.select_for_update().select_related("user").get(pk=session_id, user_id=user_id)
         except (AuthSession.DoesNotExist, DjangoValidationError, ValueError, TypeError):
             session = None
-        if session is None or not session.is_active or not session.user.is_active:
+        if (session is None or not session.is_active or not session.user.is_active
+                or session.absolute_expires_at <= timezone.now()):
             pair = None
         elif session.refresh_jti != token.get("jti"):
             session.revoked_at = timezone.now()

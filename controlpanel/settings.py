@@ -272,6 +272,8 @@ CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-Ra
 # SECURITY
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=False)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
+# Load-balancer probes come over plain HTTP inside the network: answered, never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"] if SECURE_HTTPS else []
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)
