@@ -2,7 +2,14 @@
 names the database, health probes under the HTTPS redirect, which proxies may name the client's
 address, and API paths without their trailing slash."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client, override_settings
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
@@ -41,6 +48,19 @@ def signed_in(user, address: str = "127.0.0.9") -> APIClient:
     client = APIClient(REMOTE_ADDR=address)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(client, user.username)['access']}")
     return client
+
+
+def settings_with(env: dict[str, str], *names: str) -> dict:
+    """Settings as ``controlpanel.settings`` computes them in a fresh process under ``env``."""
+    child = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SQLITE_PATH", "SECURE_HTTPS",
+                                                                 "TRUSTED_PROXY_HOPS", "TRUSTED_PROXIES", "PYTEST_XDIST_WORKER"}}
+    child.update({"DJANGO_SETTINGS_MODULE": "controlpanel.settings", "CONTROLPANEL_TESTING": "true", **env})
+    code = ("import json, django; from django.conf import settings; django.setup(); "
+            f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR, env=child, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def json_operations():
@@ -92,3 +112,21 @@ def test_the_depth_limit_is_exact(api_client):
     assert_too_deep(api_client.post("/api/v1/auth/login/", over, content_type="application/json"))
     nested_object = '{"a": ' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)
     assert_too_deep(api_client.post("/api/v1/auth/register/", nested_object, content_type="application/json"))
+
+
+# 3. Health probes under the HTTPS redirect -------------------------------------------------------
+
+def test_with_secure_https_the_probes_are_exempt_from_the_https_redirect(tmp_path):
+    computed = settings_with({"SECURE_HTTPS": "true", "CONTROLPANEL_VAR_DIR": str(tmp_path)},
+                             "SECURE_SSL_REDIRECT", "SECURE_REDIRECT_EXEMPT")
+    assert computed["SECURE_SSL_REDIRECT"] is True
+    assert computed["SECURE_REDIRECT_EXEMPT"]
+    with override_settings(**computed):
+        client = Client()  # its middleware is loaded on the first request, under these settings
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/readyz").status_code == 200
+        for path in ("/login/", "/healthz/extra", "/api/v1/config/system/"):
+            redirected = client.get(path)
+            assert redirected.status_code == 301, path
+            assert redirected["Location"].startswith("https://")
+        assert client.get("/healthz", secure=True).status_code == 200
