@@ -1,26 +1,62 @@
 """Request-wide plumbing: request id, client address, API access log and page CSP."""
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 api_log = logging.getLogger("controlpanel.api")
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 
 
-def client_address(meta: dict, trusted_hops: int) -> str:
+# A proxy on the same host (the default deployment: nginx in front of gunicorn on loopback).
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.0/8", "::1")
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def proxy_networks(entries) -> tuple[Network, ...]:
+    """``TRUSTED_PROXIES`` entries (IP addresses or CIDR networks) as networks; a bad entry is a configuration error."""
+    networks = []
+    for entry in entries:
+        text = str(entry).strip()
+        if not text:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"TRUSTED_PROXIES: {text!r} is not an IP address or network") from exc
+    return tuple(networks)
+
+
+_DEFAULT_NETWORKS = proxy_networks(DEFAULT_TRUSTED_PROXIES)
+
+
+def is_trusted_proxy(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
+
+
+def client_address(meta: dict, trusted_hops: int, trusted_proxies: tuple[Network, ...] = _DEFAULT_NETWORKS) -> str:
     """The client's address, trusting exactly ``trusted_hops`` proxies in front of us.
 
     With 0 hops the socket address is the client and ``X-Forwarded-For`` is ignored, so a
     spoofed header never changes a rate-limit key. With N hops, the Nth address from the
-    right of ``X-Forwarded-For`` is the client (each trusted proxy appends one entry).
+    right of ``X-Forwarded-For`` is the client (each trusted proxy appends one entry), but
+    only when the connection comes from one of ``trusted_proxies``: a client that reaches
+    the app directly is keyed by its socket address whatever header it sends.
     """
     remote = meta.get("REMOTE_ADDR", "") or "unknown"
-    if trusted_hops <= 0:
+    if trusted_hops <= 0 or not is_trusted_proxy(remote, trusted_proxies):
         return remote
     forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if len(forwarded) < trusted_hops:
@@ -39,12 +75,13 @@ class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.trusted_hops = settings.TRUSTED_PROXY_HOPS
+        self.trusted_proxies = proxy_networks(getattr(settings, "TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES))
 
     def __call__(self, request):
         started = time.perf_counter()
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        request.client_ip = client_address(request.META, self.trusted_hops)
+        request.client_ip = client_address(request.META, self.trusted_hops, self.trusted_proxies)
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         headers = getattr(request, "ratelimit_headers", None)

@@ -9,16 +9,20 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
+from accounts.models import AuthSession
 from controlpanel.api.parsers import MAX_DEPTH
+from controlpanel.middleware import client_address, proxy_networks
 from lessons.models import Lesson
 from lessons.services import catalog_sync
 from tests.accounts import tally
 from tests.accounts.operations import api_operations
 from tests.conftest import login
+from tests.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +134,73 @@ def test_with_secure_https_the_probes_are_exempt_from_the_https_redirect(tmp_pat
             assert redirected.status_code == 301, path
             assert redirected["Location"].startswith("https://")
         assert client.get("/healthz", secure=True).status_code == 200
+
+
+# 4. Which connections may name the client's address ---------------------------------------------
+
+def login_from(address: str, user, forwarded: str):
+    client = APIClient(REMOTE_ADDR=address)  # its middleware reads the settings on its first request
+    return client.post("/api/v1/auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD},
+                       format="json", HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def recorded_address(response) -> str:
+    assert response.status_code == 200, response.content
+    return str(AuthSession.objects.get(pk=response.json()["session_id"]).client_ip)
+
+
+def test_with_hops_but_no_trusted_proxy_a_direct_client_is_keyed_by_its_socket(settings, user):
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXIES = []
+    settings.RATELIMIT_LOGIN_ADDRESS_RATE = "2/h"
+    assert recorded_address(login_from("198.51.100.7", user, "1.2.3.4")) == "198.51.100.7"
+    assert login_from("198.51.100.7", user, "1.2.3.5").status_code == 200
+    # A new forwarded address each time does not buy a new budget.
+    refused = login_from("198.51.100.7", user, "1.2.3.6")
+    assert refused.status_code == 429, refused.content
+    assert login_from("198.51.100.8", user, "1.2.3.6").status_code == 200
+    tally.record("rate limits", tried=1, failed=0)
+
+
+def test_from_a_trusted_proxy_the_forwarded_address_is_the_client(settings, user):
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.10"]
+    settings.RATELIMIT_LOGIN_ADDRESS_RATE = "2/h"
+    assert recorded_address(login_from("10.1.2.3", user, "1.2.3.4")) == "1.2.3.4"
+    assert recorded_address(login_from("192.0.2.10", user, "198.51.100.1, 1.2.3.9")) == "1.2.3.9"
+    # Not in the list: the socket address, whatever the header says.
+    assert recorded_address(login_from("192.0.2.11", user, "1.2.3.4")) == "192.0.2.11"
+    # Behind the proxy, each client has its own budget; the proxy's clients do not share one.
+    assert login_from("10.1.2.3", user, "1.2.3.4").status_code == 200
+    assert login_from("10.1.2.3", user, "1.2.3.4").status_code == 429
+    assert login_from("10.1.2.3", user, "1.2.3.5").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("remote", "proxies", "forwarded", "expected"),
+    [
+        ("203.0.113.9", [], "1.2.3.4", "203.0.113.9"),
+        ("203.0.113.9", ["10.0.0.0/8"], "1.2.3.4", "203.0.113.9"),
+        ("10.0.0.2", ["10.0.0.0/8"], "1.2.3.4", "1.2.3.4"),
+        ("10.0.0.2", ["10.0.0.2"], "9.9.9.9, 1.2.3.4", "1.2.3.4"),
+        ("::ffff:10.0.0.2", ["10.0.0.0/8"], "1.2.3.4", "1.2.3.4"),
+        ("2001:db8::5", ["2001:db8::/32"], "1.2.3.4", "1.2.3.4"),
+        ("unknown", ["10.0.0.0/8"], "1.2.3.4", "unknown"),
+    ],
+)
+def test_client_address_trusts_the_header_only_from_listed_proxies(remote, proxies, forwarded, expected):
+    meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
+    assert client_address(meta, 1, proxy_networks(proxies)) == expected
+
+
+def test_a_malformed_trusted_proxy_is_a_configuration_error():
+    with pytest.raises(ImproperlyConfigured, match="not-an-address"):
+        proxy_networks(["10.0.0.0/8", "not-an-address"])
+
+
+def test_the_settings_read_trusted_proxies_from_the_environment(tmp_path):
+    computed = settings_with({"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.10,", "CONTROLPANEL_VAR_DIR": str(tmp_path)},
+                             "TRUSTED_PROXIES")
+    assert computed["TRUSTED_PROXIES"] == ["10.0.0.0/8", "192.0.2.10"]
+    assert settings_with({"TRUSTED_PROXIES": "", "CONTROLPANEL_VAR_DIR": str(tmp_path)}, "TRUSTED_PROXIES") == {
+        "TRUSTED_PROXIES": []}
