@@ -1,8 +1,22 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoAdminPasswordChangeForm
 
 from accounts.models import AuthSession, User, UserPreferences
-from accounts.services import session_revoke, sessions_revoke_all
+from accounts.services import session_revoke, sessions_revoke_all, user_deactivate, user_set_password
+
+
+class AdminPasswordChangeForm(DjangoAdminPasswordChangeForm):
+    """Django's admin "set password" form, saved through ``accounts.services.user_set_password``:
+    a password set by an admin ends every API and browser session of the user."""
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        usable = self.cleaned_data.get("set_usable_password", True)
+        user_set_password(user=self.user, password=self.cleaned_data["password1"] if usable else None,
+                          reason="admin_password_reset")
+        return self.user
 
 
 class AuthSessionInline(admin.TabularInline):
@@ -27,6 +41,14 @@ class UserAdmin(DjangoUserAdmin):
     inlines = [PreferencesInline, AuthSessionInline]
     actions = ["revoke_all_sessions"]
     list_display = ["username", "email", "is_staff", "is_active", "date_joined", "last_login"]
+    change_password_form = AdminPasswordChangeForm
+
+    def save_model(self, request, obj, form, change):
+        """Saved as Django does; deactivating goes through ``accounts.services.user_deactivate``,
+        which ends every session, so re-activating later revives none."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_deactivate(user=obj, reason="admin_deactivate")
 
     @admin.action(description="Revoke all sessions (log out everywhere)")
     def revoke_all_sessions(self, request, queryset):

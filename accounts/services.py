@@ -241,6 +241,28 @@ def password_change(*, user: User, current_password: str, new_password: str, kee
     return sessions_revoke_all(user=user, reason="password_change", keep_session_id=keep_session_id)
 
 
+@transaction.atomic
+def user_set_password(*, user: User, password: str | None, reason: str = "password_reset") -> int:
+    """Set ``password`` (``None``: no usable password) without the current one, as an admin
+    does, and end every session of the user: API tokens and browsers alike, since whoever held
+    them may be why the password is being reset. Returns how many sessions ended."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    return sessions_revoke_all(user=user, reason=reason)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, reason: str = "deactivated") -> int:
+    """Deactivate ``user`` and end every session, so re-activating the account later revives
+    no old token or browser session: the user has to log in again. Returns how many ended."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return sessions_revoke_all(user=user, reason=reason)
+
+
 def user_update(*, user: User, email: str | None = None, first_name: str | None = None,
                 last_name: str | None = None) -> User:
     """Update the profile fields given (None leaves a field as it is)."""
