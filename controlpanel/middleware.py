@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import is_valid_path
 
 api_log = logging.getLogger("controlpanel.api")
 
@@ -105,6 +106,29 @@ class RequestContextMiddleware:
                 },
             )
         return response
+
+
+class ApiTrailingSlashMiddleware:
+    """Serves every API route with and without its trailing slash, with no redirect.
+
+    ``POST /api/v1/auth/login`` is ``POST /api/v1/auth/login/``: an API path under ``/api/``
+    that does not resolve, but does with a slash appended, gets the slash here, before
+    ``CommonMiddleware`` would answer it with a redirect that loses a POST or PUT body. The
+    request then resolves to the one route (so logs and telemetry label both forms alike);
+    pages keep ``APPEND_SLASH``'s redirect.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and not path.endswith("/"):
+            urlconf = getattr(request, "urlconf", None)
+            if not is_valid_path(path, urlconf) and is_valid_path(f"{path}/", urlconf):
+                request.path_info = f"{path}/"
+                request.path = f"{request.path}/"
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -19,6 +19,8 @@ from controlpanel.api.parsers import MAX_DEPTH
 from controlpanel.middleware import client_address, proxy_networks
 from lessons.models import Lesson
 from lessons.services import catalog_sync
+from telemetry.collector import collector
+from telemetry.middleware import route_label
 from tests.accounts import tally
 from tests.accounts.operations import api_operations
 from tests.conftest import login
@@ -204,3 +206,60 @@ def test_the_settings_read_trusted_proxies_from_the_environment(tmp_path):
     assert computed["TRUSTED_PROXIES"] == ["10.0.0.0/8", "192.0.2.10"]
     assert settings_with({"TRUSTED_PROXIES": "", "CONTROLPANEL_VAR_DIR": str(tmp_path)}, "TRUSTED_PROXIES") == {
         "TRUSTED_PROXIES": []}
+
+
+# 5. API paths without the trailing slash --------------------------------------------------------
+
+def call(client: APIClient, method: str, path: str, body=None):
+    if method in WRITE_METHODS:
+        return getattr(client, method.lower())(path, body if body is not None else {}, format="json")
+    return getattr(client, method.lower())(path)
+
+
+def test_every_api_operation_answers_alike_without_its_trailing_slash(user, real_objects, monkeypatch):
+    """Each form on a fresh session of the same learner, so a logout or a delete on one does not
+    change what the other finds. Telemetry's route label is the same for both."""
+    routes = []
+    monkeypatch.setattr(collector, "record", lambda **fields: routes.append(fields["route"]))
+    operations = api_operations()
+    assert len(operations) >= 30
+    for op in operations:
+        path = real_path(op.path, real_objects)
+        assert path.endswith("/")
+        labels = []
+        for form in (path, path.rstrip("/")):  # a session each, signed in just before (a revoke-all ends the others)
+            client = signed_in(user, "127.0.0.21")
+            del routes[:]
+            labels.append((call(client, op.method, form), list(routes)))
+        (slashed, slashed_routes), (bare, bare_routes) = labels
+        assert bare.status_code not in {301, 302, 307, 308}, (str(op), bare.status_code)
+        assert bare.status_code == slashed.status_code, (str(op), slashed.status_code, bare.status_code, bare.content[:200])
+        assert bare_routes == slashed_routes == [route_label(op.route)], (str(op), slashed_routes, bare_routes)
+    tally.record("slash-less paths", tried=len(operations), failed=0)
+
+
+def test_the_plans_paths_without_the_slash_keep_their_bodies(user, real_objects):
+    anonymous = APIClient(REMOTE_ADDR="127.0.0.23")
+    logged_in = anonymous.post("/api/v1/auth/login", {"username": user.username, "password": DEFAULT_PASSWORD},
+                               format="json")
+    assert logged_in.status_code == 200, logged_in.content
+    client = APIClient(REMOTE_ADDR="127.0.0.23")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {logged_in.json()['access']}")
+    category = real_objects["category"]
+    updated = client.put(f"/api/v1/progress/{category}", {"progress": 1}, format="json")
+    assert updated.status_code == 200, updated.content
+    assert client.get(f"/api/v1/progress/{category}/").json() == updated.json()
+    assert updated.json() != client.put(f"/api/v1/progress/{category}", {"progress": 0}, format="json").json()
+    searched = client.get("/api/v1/search?q=diamond")
+    assert searched.status_code == 200, searched.content
+    again = client.get("/api/v1/search/?q=diamond")
+    timing = {"cached", "took_ms"}
+    assert {k: v for k, v in searched.json().items() if k not in timing} == {
+        k: v for k, v in again.json().items() if k not in timing}
+
+
+def test_pages_and_unknown_api_paths_keep_their_behaviour(client):
+    assert client.get("/login").status_code == 301  # APPEND_SLASH still redirects pages
+    unknown = client.get("/api/v1/no-such-thing")
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"
