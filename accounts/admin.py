@@ -1,9 +1,35 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoAdminPasswordChangeForm
+from django.views.decorators.cache import never_cache
 
+from accounts.forms import AdminLoginForm
 from accounts.models import AuthSession, User, UserPreferences
 from accounts.services import session_revoke, sessions_revoke_all, user_deactivate, user_set_password
+from accounts.views import login_guarded
+
+_django_admin_login = admin.site.login
+
+
+@never_cache
+@login_not_required
+def admin_login(request, extra_context=None):
+    """The admin's sign-in under the same per-address and per-account limits as the API and the
+    dashboard (``accounts.views.login_guarded`` around ``services.login_with_password``)."""
+    if request.method != "POST":
+        return _django_admin_login(request, extra_context)
+    response, problem = login_guarded(request, lambda: _django_admin_login(request, extra_context))
+    if response is not None:
+        return response
+    request.method = "GET"  # the page again, unbound: a bound form would run the login protocol again
+    response = _django_admin_login(request, extra_context)
+    response.status_code = problem[1]
+    return response
+
+
+admin.site.login_form = AdminLoginForm
+admin.site.login = admin_login
 
 
 class AdminPasswordChangeForm(DjangoAdminPasswordChangeForm):

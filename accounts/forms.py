@@ -29,6 +29,30 @@ class LoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+class AdminLoginForm(LoginForm):
+    """The Django admin's sign-in: the same login protocol, then the admin's own rule (staff only)."""
+
+    error_messages = {
+        **LoginForm.error_messages,
+        "invalid_login": "Please enter the correct %(username)s and password for a staff account. "
+                         "Note that both fields may be case-sensitive.",
+    }
+    required_css_class = "required"
+
+    def clean(self):
+        data = super().clean()
+        if self.user_cache is not None:
+            self.confirm_login_allowed(self.user_cache)
+        return data
+
+    def confirm_login_allowed(self, user):
+        """As Django's ``AdminAuthenticationForm``: active staff only."""
+        super().confirm_login_allowed(user)
+        if not user.is_staff:
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
+
+
 def _check_available(*, username: str | None = None, email: str | None = None) -> None:
     """The service's availability rule, as a field error."""
     from accounts.services import registration_check_available

@@ -39,6 +39,26 @@ def _address_limited(request, scope: str, rate_setting: str) -> tuple[str, int] 
     return None
 
 
+def login_guarded(request, attempt):
+    """A sign-in form's POST under the login limits, for the dashboard and the Django admin alike.
+
+    The per-address limit is counted first; then ``attempt()`` runs the form, whose ``clean``
+    calls ``services.login_with_password`` (the per-account rule, shared with the API). Returns
+    ``(response, None)`` when the attempt ran, or ``(None, (message, status))`` when a limit
+    refused it (429) or the limit store is down (503); the message is queued for the page.
+    """
+    problem = _address_limited(request, "login-address", "RATELIMIT_LOGIN_ADDRESS_RATE")
+    if problem is None:
+        try:
+            return attempt(), None
+        except RateLimitedError:  # the account's failure budget is spent
+            problem = "Too many failed sign-ins for this account. Please try again later.", 429
+        except ServiceUnavailableError:
+            problem = UNAVAILABLE, 503
+    messages.error(request, problem[0])
+    return None, problem
+
+
 class PageLoginView(LoginView):
     """Sign-in through ``services.login_with_password`` (the form calls it), as the API does."""
 
@@ -47,15 +67,9 @@ class PageLoginView(LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        problem = _address_limited(request, "login-address", "RATELIMIT_LOGIN_ADDRESS_RATE")
-        if problem is None:
-            try:
-                return super().post(request, *args, **kwargs)
-            except RateLimitedError:  # the account's failure budget is spent
-                problem = "Too many failed sign-ins for this account. Please try again later.", 429
-            except ServiceUnavailableError:
-                problem = UNAVAILABLE, 503
-        messages.error(request, problem[0])
+        response, problem = login_guarded(request, lambda: super(PageLoginView, self).post(request, *args, **kwargs))
+        if response is not None:
+            return response
         # Unbound (the name kept): a bound form would run the login protocol again as it renders.
         form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
         return self.render_to_response(self.get_context_data(form=form), status=problem[1])

@@ -111,3 +111,79 @@ def test_an_ordinary_admin_edit_ends_no_session(admin_browser, user):
     user.refresh_from_db()
     assert user.first_name == "Renamed"
     assert me(pair["access"]) == 200
+
+
+# The admin sign-in is under the login limits ---------------------------------------------
+
+ADMIN_LOGIN = "/admin/login/"
+ACCOUNT_LIMITED = "Too many failed sign-ins for this account. Please try again later."
+WRONG = "not-the-password-1"
+
+
+def admin_sign_in(client: Client, username: str, password: str):
+    """A POST of the real admin login form, with the CSRF token the page handed out."""
+    page = client.get(ADMIN_LOGIN)
+    assert page.status_code == 200
+    data = form_data(page.content.decode(), "login-form", username=username, password=password)
+    return client.post(ADMIN_LOGIN, data)
+
+
+def csrf_browser(address: str) -> Client:
+    return Client(REMOTE_ADDR=address, enforce_csrf_checks=True)
+
+
+def admin_signed_in(client: Client) -> bool:
+    return client.get("/admin/").status_code == 200
+
+
+def test_the_admin_login_is_refused_after_the_account_budget_even_with_the_right_password(settings, staff_user):
+    settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "5/h"
+    attempts = 120
+    checked = 0
+    for n in range(attempts):
+        response = admin_sign_in(csrf_browser(f"127.0.1.{n % 200}"), staff_user.username, WRONG)
+        checked += response.status_code == 200  # the form answered "wrong password"
+    owner = csrf_browser("127.0.2.1")
+    response = admin_sign_in(owner, staff_user.username, DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert ACCOUNT_LIMITED in response.content.decode()
+    assert not admin_signed_in(owner)
+    assert not AuthSession.objects.filter(user=staff_user).exists()
+    tally.record("rate limits (admin login)", tried=attempts + 1, failed=abs(checked - 5) + (response.status_code != 429))
+    assert checked == 5
+
+
+def test_admin_login_failures_share_the_api_and_dashboard_account_budget(settings, staff_user):
+    settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "2/h"
+    admin_sign_in(csrf_browser("127.0.3.1"), staff_user.username, WRONG)
+    api("127.0.3.2").post("/api/v1/auth/login/", {"username": staff_user.email, "password": WRONG}, format="json")
+    refused = api("127.0.3.3").post("/api/v1/auth/login/", {"username": staff_user.username,
+                                                            "password": DEFAULT_PASSWORD}, format="json")
+    assert refused.status_code == 429
+    assert admin_sign_in(csrf_browser("127.0.3.4"), staff_user.username, DEFAULT_PASSWORD).status_code == 429
+
+
+def test_the_admin_login_is_limited_per_address_whatever_account_it_names(settings):
+    settings.RATELIMIT_LOGIN_ADDRESS_RATE = "3/h"
+    staff = [UserFactory(is_staff=True) for _ in range(4)]
+    browser = csrf_browser("127.0.4.1")
+    statuses = [admin_sign_in(browser, account.username, WRONG).status_code for account in staff[:3]]
+    assert statuses == [200, 200, 200]
+    response = admin_sign_in(browser, staff[3].username, DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert "Too many attempts from your network" in response.content.decode()
+    assert not admin_signed_in(browser)
+    assert not AuthSession.objects.filter(user=staff[3]).exists()
+    # Another address is not limited, and the admin login still works.
+    other = csrf_browser("127.0.4.2")
+    assert admin_sign_in(other, staff[3].username, DEFAULT_PASSWORD).status_code == 302
+    assert admin_signed_in(other)
+    tally.record("rate limits (admin login)", tried=5, failed=0)
+
+
+def test_the_admin_login_refuses_a_non_staff_user_with_the_right_password(user):
+    browser = csrf_browser("127.0.5.1")
+    response = admin_sign_in(browser, user.username, DEFAULT_PASSWORD)
+    assert response.status_code == 200
+    assert "staff account" in response.content.decode()
+    assert not admin_signed_in(browser)
