@@ -22,7 +22,8 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if identifier and password:
             try:
-                self.user_cache = login_with_password(identifier=identifier, password=password)
+                self.user_cache = login_with_password(identifier=identifier, password=password,
+                                                      client_ip=getattr(self.request, "client_ip", None))
             except InvalidCredentials:
                 raise forms.ValidationError("Unable to log in with that username/e-mail and password.",
                                             code="invalid_login") from None

@@ -90,26 +90,43 @@ def registration_check_available(*, username: str | None = None, email: str | No
         raise ApplicationError(EMAIL_TAKEN, code="email_taken", details={"email": [EMAIL_TAKEN]})
 
 
-def login_with_password(*, identifier: str, password: str) -> User:
-    """The login protocol, for the API and the sign-in page alike: the user, or why not.
+def login_with_password(*, identifier: str, password: str, client_ip: str | None = None) -> User:
+    """The login protocol, for the API, the sign-in page and the Django admin alike: the user, or why not.
 
-    The attempt is counted against the account's failure budget (however the account was
-    named) before the password is checked, atomically, so racing attempts on any number of app
-    servers never get more than the budget's worth of password checks; over the budget it is
-    refused with ``RateLimitedError`` (429), and a rate-limit store that is down refuses it
-    with ``ServiceUnavailableError`` (503: this limit fails closed). Then
+    Failures are counted in two fixed windows of ``RATELIMIT_LOGIN_ACCOUNT_FAILURES`` (100 an
+    hour), against the account however it was named (unknown names under their normalised
+    text, answering exactly as a known account does):
+
+    * **the lock, per (account, address)**: an address that spent the budget on an account is
+      refused (429) for that account until the window ends, even with the right password;
+    * **the ceiling, per account** (all addresses together): past it, an address with a failure
+      on the account in this window is refused, and an address with none still gets its
+      password checked, once: a wrong guess from it marks it too. A stranger's failures from
+      other addresses therefore never lock the owner out of a clean address, while a guesser
+      spread over many addresses gets one guess per address per window past the ceiling;
+    * the per-address limit on every login attempt (``RATELIMIT_LOGIN_ADDRESS_RATE``) is the
+      caller's throttle and applies on top.
+
+    Both counters are taken atomically before the password is checked, so racing attempts on
+    any number of app servers never get more checks than the rule allows; a rate-limit store
+    that is down refuses with ``ServiceUnavailableError`` (503: this limit fails closed). Then
     :func:`user_authenticate` (one hash for unknown users too, one ``InvalidCredentials`` for
-    every failure); a right password gives the attempt back, as only failures count. The
-    caller then opens the session: :func:`user_login` for the API, Django's ``login`` (which
-    records :func:`browser_session_start`) for the dashboard.
+    every failure); a right password gives both hits back, as only failures count. The caller
+    then opens the session: :func:`user_login` for the API, Django's ``login`` (which records
+    :func:`browser_session_start`) for the dashboard and the admin.
     """
     budget = ratelimit.parse_rate(settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES)
-    attempt = ratelimit.hit(scope="login-account", key=login_account_key(identifier=identifier), rate=budget,
-                            fail_closed=True)
-    if attempt is not None and attempt.should_limit:
-        raise RateLimitedError(retry_after=attempt.time_left, message=ACCOUNT_LOCKED_MESSAGE)
+    account = login_account_key(identifier=identifier)
+    pair = ratelimit.hit(scope="login-account-address", key=f"{account}|ip:{client_ip or '?'}", rate=budget,
+                         fail_closed=True)
+    ceiling = ratelimit.hit(scope="login-account", key=account, rate=budget, fail_closed=True)
+    for limited in (pair is not None and pair.should_limit,
+                    ceiling is not None and ceiling.should_limit and pair is not None and pair.count > 1):
+        if limited:
+            raise RateLimitedError(retry_after=max(pair.time_left, 1), message=ACCOUNT_LOCKED_MESSAGE)
     user = user_authenticate(identifier=identifier, password=password)
-    ratelimit.give_back(attempt)
+    ratelimit.give_back(pair)
+    ratelimit.give_back(ceiling)
     return user
 
 

@@ -45,7 +45,7 @@ class LoginView(APIView):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.login_with_password(identifier=data.validated_data["username"],
-                                            password=data.validated_data["password"])
+                                            password=data.validated_data["password"], client_ip=request.client_ip)
         pair = services.user_login(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), client_ip=request.client_ip)
         return Response(_tokens(pair), headers=NO_STORE)
 

@@ -123,26 +123,56 @@ def test_the_search_scope_is_reusable_and_limits_on_top_of_the_api_limit(setting
     tally.record(SUITE, tried=1, failed=0)
 
 
-# Login per account, from any number of addresses ------------------------------------------
+# Login per (account, address), and the account's ceiling ------------------------------------------
 
-def test_failures_from_many_addresses_and_spoofed_headers_lock_the_account(settings, user):
+def test_an_address_that_spent_the_budget_on_an_account_is_locked_even_with_the_right_password(settings, user):
     settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "3/h"
+    guesser = client_at("127.0.0.10")
     for n in range(3):
-        response = api_login(client_at(f"127.0.0.{10 + n}"), user.username, WRONG, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
-        assert response.status_code == 401
-    refused = api_login(client_at("127.0.0.99"), user.username, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.1")
+        assert api_login(guesser, user.username, WRONG, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code == 401
+    refused = api_login(guesser, user.username, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert_rate_limited(refused, "Too many failed logins for this account. Try again later.")
     assert not AuthSession.objects.filter(user=user).exists()
     tally.record(SUITE, tried=1, failed=0)
 
 
+def test_a_strangers_failures_from_many_addresses_do_not_lock_the_owner_out_of_a_clean_address(settings, user):
+    """Past the account's ceiling every address that failed is refused; a clean one still gets in."""
+    settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "100/h"
+    addresses = [f"127.0.{1 + n // 200}.{n % 200 + 1}" for n in range(40)]
+    statuses = [api_login(client_at(addresses[n % 40]), user.username, WRONG).status_code for n in range(160)]
+    checked = statuses.count(401)
+    # The first 100 failures fill the ceiling; past it, each address that already failed is refused.
+    assert checked == 100
+    after = [api_login(client_at(address), user.username, DEFAULT_PASSWORD).status_code for address in addresses]
+    owner = api_login(client_at("127.0.9.9"), user.username, DEFAULT_PASSWORD)
+    assert owner.status_code == 200
+    assert AuthSession.objects.filter(user=user).count() == 1
+    got_through = after.count(200)
+    tally.record(SUITE + " (lockout by strangers)", tried=len(statuses) + len(after) + 1,
+                 failed=got_through + (owner.status_code != 200))
+    assert after == [429] * len(addresses)
+
+
+def test_past_the_ceiling_a_clean_address_gets_one_guess(settings, user):
+    settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "3/h"
+    for n in range(3):
+        assert api_login(client_at(f"127.0.0.{10 + n}"), user.username, WRONG).status_code == 401
+    fresh = client_at("127.0.0.50")
+    assert api_login(fresh, user.username, WRONG).status_code == 401  # checked: the address had no failure
+    assert_rate_limited(api_login(fresh, user.username, DEFAULT_PASSWORD),
+                        "Too many failed logins for this account. Try again later.")
+    assert api_login(client_at("127.0.0.51"), user.username, DEFAULT_PASSWORD).status_code == 200
+
+
 def test_username_and_email_spellings_share_one_failure_budget(settings, user):
     settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "4/h"
     spellings = [user.username, user.email, user.username.upper(), f"  {user.email.upper()} "]
-    for n, identifier in enumerate(spellings):
-        assert api_login(client_at(f"127.0.0.{20 + n}"), identifier, WRONG).status_code == 401
+    guesser = client_at("127.0.0.20")
     for identifier in spellings:
-        assert_rate_limited(api_login(client_at("127.0.0.99"), identifier, DEFAULT_PASSWORD),
+        assert api_login(guesser, identifier, WRONG).status_code == 401
+    for identifier in spellings:
+        assert_rate_limited(api_login(guesser, identifier, DEFAULT_PASSWORD),
                             "Too many failed logins for this account. Try again later.")
     tally.record(SUITE, tried=1, failed=0)
 
@@ -156,7 +186,7 @@ def test_racing_failures_get_exactly_the_budget_of_password_checks(settings, use
 
     def attempt(n):
         try:
-            client = client_at(f"127.0.0.{100 + n}")
+            client = client_at("127.0.0.100")
             barrier.wait(timeout=30)
             return api_login(client, user.username, WRONG).status_code
         finally:
@@ -166,6 +196,28 @@ def test_racing_failures_get_exactly_the_budget_of_password_checks(settings, use
         statuses = sorted(pool.map(attempt, range(attempts)))
     tally.record(SUITE, tried=attempts, failed=abs(statuses.count(401) - 5))
     assert statuses == [401] * 5 + [429] * 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_from_one_clean_address_past_the_ceiling_gets_one_check(settings, user):
+    settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES = "3/h"
+    for n in range(3):
+        api_login(client_at(f"127.0.0.{110 + n}"), user.username, WRONG)
+    attempts = 8
+    barrier = threading.Barrier(attempts)
+
+    def attempt(n):
+        try:
+            client = client_at("127.0.0.120")
+            barrier.wait(timeout=30)
+            return api_login(client, user.username, WRONG).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        statuses = sorted(pool.map(attempt, range(attempts)))
+    tally.record(SUITE, tried=attempts, failed=abs(statuses.count(401) - 1))
+    assert statuses == [401] + [429] * 7
 
 
 def test_a_locked_account_does_not_lock_another_account(settings, user, other_user):
@@ -189,7 +241,7 @@ def test_page_login_failures_count_against_the_same_account_budget(settings, use
     browser = Client(REMOTE_ADDR="127.0.0.30")
     for _ in range(2):
         browser.post("/login/", {"username": user.email, "password": WRONG})
-    assert_rate_limited(api_login(client_at("127.0.0.31"), user.username, DEFAULT_PASSWORD),
+    assert_rate_limited(api_login(client_at("127.0.0.30"), user.username, DEFAULT_PASSWORD),
                         "Too many failed logins for this account. Try again later.")
     page = browser.post("/login/", {"username": user.username, "password": DEFAULT_PASSWORD})
     assert page.status_code == 429
