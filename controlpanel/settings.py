@@ -101,26 +101,28 @@ TEMPLATES = [
 # SQLite: WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so
 # concurrent writers queue on the busy timeout instead of failing with "database is locked".
 SQLITE_PATH = Path(env.str("SQLITE_PATH", default=str(VAR_DIR / "db.sqlite3")))
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
             "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
-            # Opening a SQLite connection costs about 1 ms per request; keep it (health-checked).
-            "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
-            "CONN_HEALTH_CHECKS": True,
         }
     }
+# Persistent, health-checked connections on every engine (opening a SQLite connection costs about
+# 1 ms per request). SQLite gets its safety options however it was named (the default path,
+# SQLITE_PATH or DATABASE_URL=sqlite:///...); options given in the URL's query win.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DATABASE_IS_SQLITE = DATABASES["default"]["ENGINE"].endswith("sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -120,6 +120,32 @@ def test_the_depth_limit_is_exact(api_client):
     assert_too_deep(api_client.post("/api/v1/auth/register/", nested_object, content_type="application/json"))
 
 
+# 2. SQLite settings whatever names the database -------------------------------------------------
+
+def test_a_sqlite_database_url_gets_the_same_safety_settings_as_the_default(tmp_path):
+    var = {"CONTROLPANEL_VAR_DIR": str(tmp_path / "var")}
+    default = settings_with(var, "DATABASES")["DATABASES"]["default"]
+    named = settings_with({**var, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, "DATABASES")["DATABASES"]["default"]
+    by_path = settings_with({**var, "SQLITE_PATH": str(tmp_path / "y.sqlite3")}, "DATABASES")["DATABASES"]["default"]
+    assert named["ENGINE"] == default["ENGINE"] == "django.db.backends.sqlite3"
+    assert named["NAME"] == str(tmp_path / "x.sqlite3")
+    assert default["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in default["OPTIONS"]["init_command"]
+    for settings in (named, by_path):
+        for key in ("transaction_mode", "timeout", "init_command"):
+            assert settings["OPTIONS"][key] == default["OPTIONS"][key], key
+        assert settings["CONN_MAX_AGE"] == default["CONN_MAX_AGE"] == 60
+        assert settings["CONN_HEALTH_CHECKS"] is default["CONN_HEALTH_CHECKS"] is True
+
+
+def test_a_postgres_database_url_gets_no_sqlite_options(tmp_path):
+    computed = settings_with({"CONTROLPANEL_VAR_DIR": str(tmp_path), "DATABASE_URL": "postgres://u@127.0.0.1:5432/cp"},
+                             "DATABASES")["DATABASES"]["default"]
+    assert computed["ENGINE"].endswith("postgresql")
+    assert "transaction_mode" not in computed.get("OPTIONS", {})
+    assert computed["CONN_MAX_AGE"] == 60 and computed["CONN_HEALTH_CHECKS"] is True
+
+
 # 3. Health probes under the HTTPS redirect -------------------------------------------------------
 
 def test_with_secure_https_the_probes_are_exempt_from_the_https_redirect(tmp_path):
