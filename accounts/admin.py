@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AdminPasswordChangeForm as DjangoAdminPasswordChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm as DjangoAdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.views.decorators.cache import never_cache
 
 from accounts.forms import AdminLoginForm
@@ -62,12 +64,26 @@ class PreferencesInline(admin.StackedInline):
     can_delete = False
 
 
+class AdminUserCreationForm(DjangoAdminUserCreationForm):
+    """Django's admin "add user" form on this project's ``User``, so its username rules apply."""
+
+    class Meta(DjangoAdminUserCreationForm.Meta):
+        model = User
+
+
+class AdminUserChangeForm(DjangoUserChangeForm):
+    class Meta(DjangoUserChangeForm.Meta):
+        model = User
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = [PreferencesInline, AuthSessionInline]
     actions = ["revoke_all_sessions"]
     list_display = ["username", "email", "is_staff", "is_active", "date_joined", "last_login"]
     change_password_form = AdminPasswordChangeForm
+    add_form = AdminUserCreationForm
+    form = AdminUserChangeForm
 
     def save_model(self, request, obj, form, change):
         """Saved as Django does; deactivating goes through ``accounts.services.user_deactivate``,

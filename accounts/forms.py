@@ -4,7 +4,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 
 from accounts.models import User, UserPreferences
-from accounts.validators import time_zone_choices, validate_time_zone
+from accounts.validators import time_zone_choices, validate_time_zone, validate_username
 from controlpanel.errors import ApplicationError
 
 
@@ -71,10 +71,8 @@ class RegisterForm(forms.Form):
                                help_text="At least 10 characters, not a common or all-numeric password.")
 
     def clean_username(self):
-        from django.contrib.auth.validators import UnicodeUsernameValidator
-
         value = self.cleaned_data["username"].strip()
-        UnicodeUsernameValidator()(value)
+        validate_username(value)
         _check_available(username=value)
         return value
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.validators import validate_time_zone
+from accounts.validators import validate_time_zone, validate_username
 from controlpanel.styles import style_members
 
 
@@ -19,6 +19,11 @@ class CaseInsensitiveUserManager(UserManager):
 class User(AbstractUser):
     """A learner or staff member; username and e-mail are unique whatever their case."""
 
+    username = models.CharField(
+        "username", max_length=150, unique=True, validators=[validate_username],
+        help_text="Required. 150 characters or fewer. Letters, digits and ./+/-/_ only (no @).",
+        error_messages={"unique": "A user with that username already exists."},
+    )
     email = models.EmailField("email address", unique=False)
 
     objects = CaseInsensitiveUserManager()

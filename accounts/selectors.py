@@ -5,12 +5,18 @@ from django.db.models import Q, QuerySet
 from accounts.models import AuthSession, User, UserPreferences
 
 
+def login_identifier_lookup(identifier: str) -> Q:
+    """Which user a login identifier names, unambiguously: one with ``@`` is an e-mail address
+    (usernames cannot contain ``@``), one without is a username; either in any case."""
+    return Q(email__iexact=identifier) if "@" in identifier else Q(username__iexact=identifier)
+
+
 def user_find_for_login(*, identifier: str) -> User | None:
-    """The user named by username or e-mail, whatever the case; ``None`` when unknown."""
+    """The user named by username or e-mail (:func:`login_identifier_lookup`); ``None`` when unknown."""
     identifier = (identifier or "").strip()
     if not identifier:
         return None
-    return User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier)).first()
+    return User.objects.filter(login_identifier_lookup(identifier)).first()
 
 
 def session_list_active(*, user: User) -> QuerySet[AuthSession]:
@@ -26,7 +32,7 @@ def login_account_key(*, identifier: str) -> str:
     """
     identifier = (identifier or "").strip().lower()
     user_id = (
-        User.objects.filter(Q(username__iexact=identifier) | Q(email__iexact=identifier))
+        User.objects.filter(login_identifier_lookup(identifier))
         .values_list("pk", flat=True)
         .first()
         if identifier

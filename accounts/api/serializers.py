@@ -1,15 +1,14 @@
 from django.conf import settings
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from accounts.models import AuthSession, User, UserPreferences
-from accounts.validators import validate_time_zone
+from accounts.validators import validate_time_zone, validate_username
 
 PASSWORD_FIELD = {"write_only": True, "trim_whitespace": False, "max_length": settings.PASSWORD_MAX_LENGTH}
 
 
 class RegisterInputSerializer(serializers.Serializer):
-    username = serializers.CharField(min_length=3, max_length=150, validators=[UnicodeUsernameValidator()])
+    username = serializers.CharField(min_length=3, max_length=150, validators=[validate_username])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(**PASSWORD_FIELD)
 

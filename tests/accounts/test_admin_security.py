@@ -189,3 +189,24 @@ def test_the_admin_login_refuses_a_non_staff_user_with_the_right_password(user):
     assert response.status_code == 200
     assert "staff account" in response.content.decode()
     assert not admin_signed_in(browser)
+
+
+# Usernames never contain "@" ---------------------------------------------------------------
+
+def test_the_admin_cannot_create_a_username_with_an_at_sign(admin_browser, user):
+    page = admin_browser.get("/admin/accounts/user/add/")
+    data = form_data(page.content.decode(), "user_form", username=user.email, usable_password="true",
+                     password1=NEW_PASSWORD, password2=NEW_PASSWORD)
+    response = admin_browser.post("/admin/accounts/user/add/", {**data, "_save": "Save"})
+    assert response.status_code == 200
+    assert "no @" in response.content.decode() or "./+/-/_" in response.content.decode()
+    assert not type(user).objects.filter(username__iexact=user.email).exists()
+
+
+def test_the_admin_still_creates_an_ordinary_user(admin_browser):
+    page = admin_browser.get("/admin/accounts/user/add/")
+    data = form_data(page.content.decode(), "user_form", username="new.painter", usable_password="true",
+                     password1=NEW_PASSWORD, password2=NEW_PASSWORD)
+    response = admin_browser.post("/admin/accounts/user/add/", {**data, "_save": "Save"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    login(api(), "new.painter", NEW_PASSWORD)
