@@ -4,7 +4,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 
 from accounts.models import User, UserPreferences
-from accounts.validators import time_zone_choices, validate_time_zone, validate_username
+from accounts.validators import time_zone_choices, username_normalize, validate_time_zone, validate_username
 from controlpanel.errors import ApplicationError
 
 
@@ -71,7 +71,7 @@ class RegisterForm(forms.Form):
                                help_text="At least 10 characters, not a common or all-numeric password.")
 
     def clean_username(self):
-        value = self.cleaned_data["username"].strip()
+        value = username_normalize(self.cleaned_data["username"])
         validate_username(value)
         _check_available(username=value)
         return value

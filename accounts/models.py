@@ -7,13 +7,13 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.validators import validate_time_zone, validate_username
+from accounts.validators import username_key, username_normalize, validate_time_zone, validate_username
 from controlpanel.styles import style_members
 
 
 class CaseInsensitiveUserManager(UserManager):
     def get_by_natural_key(self, username):
-        return self.get(username__iexact=username)
+        return self.get(username_key=username_key(username))
 
 
 class User(AbstractUser):
@@ -25,6 +25,10 @@ class User(AbstractUser):
         error_messages={"unique": "A user with that username already exists."},
     )
     email = models.EmailField("email address", unique=False)
+    username_key = models.CharField(
+        max_length=600, unique=True, editable=False,
+        help_text="The username folded for comparison (NFKC, case folding, look-alike letters): one account per key.",
+    )
 
     objects = CaseInsensitiveUserManager()
 
@@ -37,6 +41,15 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         self.email = (self.email or "").strip().lower()
+
+    def save(self, *args, **kwargs):
+        """The username is stored NFKC-normalised and its ``username_key`` always follows it."""
+        self.username = username_normalize(self.username)
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 class AuthSessionQuerySet(models.QuerySet):

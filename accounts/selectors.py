@@ -3,12 +3,16 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import AuthSession, User, UserPreferences
+from accounts.validators import username_key
 
 
 def login_identifier_lookup(identifier: str) -> Q:
     """Which user a login identifier names, unambiguously: one with ``@`` is an e-mail address
-    (usernames cannot contain ``@``), one without is a username; either in any case."""
-    return Q(email__iexact=identifier) if "@" in identifier else Q(username__iexact=identifier)
+    (usernames cannot contain ``@``), one without is a username, compared by its
+    ``username_key`` (NFKC, case folding, look-alike letters); either in any case."""
+    if "@" in identifier:
+        return Q(email__iexact=identifier)
+    return Q(username_key=username_key(identifier))
 
 
 def user_find_for_login(*, identifier: str) -> User | None:

@@ -14,6 +14,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from accounts.models import AuthSession, User, UserPreferences
 from accounts.selectors import login_account_key, user_find_for_login
 from accounts.tokens import SESSION_CLAIM, decode_refresh, issue_token_pair
+from accounts.validators import username_key, username_normalize
 from controlpanel.api import ratelimit
 from controlpanel.errors import ApplicationError, AuthenticationError, RateLimitedError
 
@@ -65,7 +66,7 @@ def _validate_password_field(field: str, password: str, user: User) -> None:
 @transaction.atomic
 def user_register(*, username: str, email: str, password: str) -> User:
     """Create a learner with default preferences; Django's password validators apply."""
-    username = username.strip()
+    username = username_normalize(username)
     email = email.strip().lower()
     user = User(username=username, email=email)
     _validate_password_field("password", password, user)
@@ -83,8 +84,10 @@ def user_register(*, username: str, email: str, password: str) -> User:
 
 def registration_check_available(*, username: str | None = None, email: str | None = None) -> None:
     """Registration's availability rule: a username or e-mail anyone already has, in any case,
-    is taken (``ApplicationError`` ``username_taken`` / ``email_taken``, with field details)."""
-    if username is not None and User.objects.filter(username__iexact=username.strip()).exists():
+    is taken (``ApplicationError`` ``username_taken`` / ``email_taken``, with field details).
+    Usernames compare by ``username_key``: NFKC, Unicode case folding and look-alike letters,
+    so ``ｄｅｍｏ``, ``𝐝𝐞𝐦𝐨`` and Cyrillic ``dеmo`` are all taken once ``demo`` exists."""
+    if username is not None and User.objects.filter(username_key=username_key(username)).exists():
         raise ApplicationError(USERNAME_TAKEN, code="username_taken", details={"username": [USERNAME_TAKEN]})
     if email is not None and User.objects.filter(email__iexact=email.strip().lower()).exists():
         raise ApplicationError(EMAIL_TAKEN, code="email_taken", details={"email": [EMAIL_TAKEN]})
