@@ -102,7 +102,7 @@ def login_with_password(*, identifier: str, password: str, client_ip: str | None
 
     * **the lock, per (account, address)**: an address that spent the budget on an account is
       refused (429) for that account until the window ends, even with the right password;
-    * **the ceiling, per account** (all addresses together): past it, an address with a failure
+    * **the ceiling, per account** (failures from all addresses together): past it, an address with a failure
       on the account in this window is refused, and an address with none still gets its
       password checked, once: a wrong guess from it marks it too. A stranger's failures from
       other addresses therefore never lock the owner out of a clean address, while a guesser
@@ -110,26 +110,30 @@ def login_with_password(*, identifier: str, password: str, client_ip: str | None
     * the per-address limit on every login attempt (``RATELIMIT_LOGIN_ADDRESS_RATE``) is the
       caller's throttle and applies on top.
 
-    Both counters are taken atomically before the password is checked, so racing attempts on
-    any number of app servers never get more checks than the rule allows; a rate-limit store
-    that is down refuses with ``ServiceUnavailableError`` (503: this limit fails closed). Then
+    The address's attempt is reserved atomically before the password is checked (and given back
+    on success), so racing attempts from one address on any number of app servers get exactly
+    the budget's worth of password checks; the ceiling counts failed checks (atomically, after
+    them), so an address's own attempts in flight never trip it. A rate-limit store that is
+    down refuses with ``ServiceUnavailableError`` (503: this limit fails closed). Then
     :func:`user_authenticate` (one hash for unknown users too, one ``InvalidCredentials`` for
-    every failure); a right password gives both hits back, as only failures count. The caller
-    then opens the session: :func:`user_login` for the API, Django's ``login`` (which records
-    :func:`browser_session_start`) for the dashboard and the admin.
+    every failure). The caller then opens the session: :func:`user_login` for the API,
+    Django's ``login`` (which records :func:`browser_session_start`) for the dashboard and the
+    admin.
     """
     budget = ratelimit.parse_rate(settings.RATELIMIT_LOGIN_ACCOUNT_FAILURES)
     account = login_account_key(identifier=identifier)
     pair = ratelimit.hit(scope="login-account-address", key=f"{account}|ip:{client_ip or '?'}", rate=budget,
                          fail_closed=True)
-    ceiling = ratelimit.hit(scope="login-account", key=account, rate=budget, fail_closed=True)
-    for limited in (pair is not None and pair.should_limit,
-                    ceiling is not None and ceiling.should_limit and pair is not None and pair.count > 1):
-        if limited:
+    if pair is not None:
+        ceiling = ratelimit.hit(scope="login-account", key=account, rate=budget, increment=False, fail_closed=True)
+        if pair.should_limit or (ceiling is not None and ceiling.count >= ceiling.limit and pair.count > 1):
             raise RateLimitedError(retry_after=max(pair.time_left, 1), message=ACCOUNT_LOCKED_MESSAGE)
-    user = user_authenticate(identifier=identifier, password=password)
+    try:
+        user = user_authenticate(identifier=identifier, password=password)
+    except InvalidCredentials:
+        ratelimit.hit(scope="login-account", key=account, rate=budget, fail_closed=True)
+        raise
     ratelimit.give_back(pair)
-    ratelimit.give_back(ceiling)
     return user
 
 
