@@ -35,6 +35,8 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.validators import username_key  # noqa: E402
+
 BATCH = 2000
 
 
@@ -99,7 +101,8 @@ def seed(args) -> dict:
     with transaction.atomic():
         User.objects.filter(username__startswith="bench-").delete()
         users = User.objects.bulk_create([
-            User(username=name, email=f"{name}@bench.invalid", password=hashed, is_staff=spec[3], date_joined=now - timedelta(days=spec[1]))
+            User(username=name, username_key=username_key(name), email=f"{name}@bench.invalid", password=hashed,
+                 is_staff=spec[3], date_joined=now - timedelta(days=spec[1]))
             for name, spec in specs.items()
         ], batch_size=BATCH)
     users = {u.username: u for u in User.objects.filter(username__startswith="bench-")}

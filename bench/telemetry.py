@@ -233,8 +233,10 @@ def p6_internal() -> dict:
     _insert_rows(RequestHour, "hour", {key: row for hour in range(previous.days * 24)
                                        for key, row in _minute_rows(prev_start + hour * 3600, per_minute * 60, rng).items()})
     telemetry_prune(now=now)
+    from accounts.validators import username_key
+
     User = get_user_model()
-    User.objects.bulk_create([User(username=f"bench{i}", email=f"bench{i}@example.com", password="!")
+    User.objects.bulk_create([User(username=f"bench{i}", username_key=username_key(f"bench{i}"), email=f"bench{i}@example.com", password="!")
                               for i in range(USERS_PER_DAY * 2)], batch_size=2000)
     ids = list(User.objects.values_list("pk", flat=True))
     days = [period.start + dt.timedelta(days=d) for d in range(DAYS)]

@@ -72,7 +72,8 @@ def test_seed_demo_is_deterministic_per_seed(catalog):
                     .values_list("lesson__slug", "status", "score", "attempts"))
 
     seed("--learners", "1", "--days", "30", "--seed", "3")
-    User.objects.filter(username="demo").update(username="first-run", email="first-run@example.com")
+    User.objects.filter(username="demo").update(username="first-run", username_key="first-run",
+                                                email="first-run@example.com")
     seed("--learners", "1", "--days", "30", "--seed", "3")
     assert history("demo") == history("first-run") != []
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User, UserPreferences
+from accounts.validators import username_key
 from lessons.models import Category, Lesson
 from progress.services import achievements_award, lesson_check_answer, lesson_complete, lesson_start
 
@@ -156,7 +157,7 @@ class Command(BaseCommand):
             raise CommandError(f"--learners must be 1-{len(PROFILES)}.")
         if not 1 <= days <= 3650:
             raise CommandError("--days must be 1-3650.")
-        if if_empty and User.objects.filter(username__iexact=PROFILES[0].username).exists():
+        if if_empty and User.objects.filter(username_key=username_key(PROFILES[0].username)).exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return
         catalog = _catalog()
@@ -165,7 +166,7 @@ class Command(BaseCommand):
         password = make_password(DEMO_PASSWORD)  # hashed once: bcrypt per learner would take seconds
         now = timezone.now()
         for index, profile in enumerate(PROFILES[:learners], 1):
-            if User.objects.filter(username__iexact=profile.username).exists():
+            if User.objects.filter(username_key=username_key(profile.username)).exists():
                 self.stdout.write(f"[{index}/{learners}] {profile.username}: exists, skipped")
                 continue
             with transaction.atomic():
