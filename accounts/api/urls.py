@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import views
+from accounts.api import recovery_views, views
 
 app_name = "accounts-api"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
     path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
     path("auth/password/", views.PasswordChangeView.as_view(), name="password"),
+    path("auth/password/reset/", recovery_views.PasswordResetView.as_view(), name="password-reset"),
+    path("auth/password/reset/confirm/", recovery_views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("config/user/", views.UserConfigView.as_view(), name="config-user"),
     path("config/system/", views.SystemConfigView.as_view(), name="config-system"),
 ]
