@@ -100,7 +100,6 @@ class RegisterForm(forms.Form):
 class ProfileForm(forms.Form):
     """Account details a learner may change; saved through ``accounts.services.user_update``."""
 
-    email = forms.EmailField(label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     first_name = forms.CharField(label="First name", max_length=150, required=False,
                                  widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
     last_name = forms.CharField(label="Last name", max_length=150, required=False,

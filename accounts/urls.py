@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts import recovery_views, views
+from accounts import recovery_views, verification_views, views
 
 # The landing page keeps its project-wide name ("landing"); the account pages are "accounts:…".
 account_patterns = [
@@ -15,6 +15,8 @@ account_patterns = [
     path("password/reset/", recovery_views.password_reset_request, name="password-reset"),
     path("password/reset/sent/", recovery_views.password_reset_sent, name="password-reset-sent"),
     path("password/reset/<str:uidb64>/<str:token>/", recovery_views.password_reset_confirm, name="password-reset-confirm"),
+    path("account/email/", verification_views.email_change, name="email"),
+    path("account/email/verify/<str:token>/", verification_views.email_verify, name="email-verify"),
 ]
 
 urlpatterns = [

@@ -90,6 +90,9 @@ def register(request):
             except (ApplicationError, DjangoValidationError) as exc:  # e.g. a concurrent sign-up took the name
                 add_service_errors(form, exc)
             else:
+                from accounts.verification import send_verification
+
+                send_verification(user=user)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome to Control Panel, {user.username}!")
                 return redirect("home")

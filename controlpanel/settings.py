@@ -383,6 +383,8 @@ REPORT_EMAIL_STAFF = env.bool("REPORT_EMAIL_STAFF", default=True)
 REPORT_EMAIL_TO = [address.strip() for address in env.list("REPORT_EMAIL_TO", default=[]) if address.strip()]
 # Absolute base of links in e-mails (weekly progress e-mail, unsubscribe), without a trailing slash.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long an e-mail verification link works, in seconds (accounts.verification).
+EMAIL_VERIFY_MAX_AGE = env.int("EMAIL_VERIFY_MAX_AGE", default=3 * 24 * 3600)
 
 # LOGGING: one JSON line per API call on "controlpanel.api"; never a token or password.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

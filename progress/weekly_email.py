@@ -176,7 +176,7 @@ def weekly_digest(*, user: User, week_start: date) -> WeeklyDigest:
 
 def weekly_email_recipients():
     """Active users who opted in and have an e-mail address."""
-    return (User.objects.filter(is_active=True, preferences__weekly_progress_email=True)
+    return (User.objects.filter(is_active=True, preferences__weekly_progress_email=True, email_verified_at__isnull=False)
             .exclude(email="").select_related("preferences").order_by("pk"))
 
 

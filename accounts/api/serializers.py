@@ -28,9 +28,13 @@ class PasswordChangeInputSerializer(serializers.Serializer):
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
+    pending_email = serializers.CharField(read_only=True, allow_blank=True,
+                                          help_text="A new address waiting for its verification link, or empty.")
+
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "is_staff", "date_joined"]
+        fields = ["id", "username", "email", "email_verified_at", "pending_email", "first_name", "last_name", "is_staff",
+                  "date_joined"]
         read_only_fields = fields
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.api import recovery_views, views
+from accounts.api import recovery_views, verification_views, views
 
 app_name = "accounts-api"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("auth/password/", views.PasswordChangeView.as_view(), name="password"),
     path("auth/password/reset/", recovery_views.PasswordResetView.as_view(), name="password-reset"),
     path("auth/password/reset/confirm/", recovery_views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("auth/email/", verification_views.EmailChangeView.as_view(), name="email"),
+    path("auth/email/verify/", verification_views.EmailVerifyView.as_view(), name="email-verify"),
     path("config/user/", views.UserConfigView.as_view(), name="config-user"),
     path("config/system/", views.SystemConfigView.as_view(), name="config-system"),
 ]

@@ -9,7 +9,7 @@ from accounts.api import serializers as s
 from accounts.models import AuthSession
 from controlpanel.api import ratelimit
 from controlpanel.api.schema import error_responses
-from controlpanel.errors import NotFoundError
+from controlpanel.errors import ApplicationError, NotFoundError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -29,6 +29,9 @@ class RegisterView(APIView):
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
+        from accounts.verification import send_verification
+
+        send_verification(user=user)
         pair = services.user_login(user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), client_ip=request.client_ip)
         body = {"user": s.UserOutputSerializer(user).data, "tokens": _tokens(pair)}
         return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
@@ -84,6 +87,10 @@ class MeView(APIView):
     @extend_schema(request=s.UserUpdateInputSerializer, responses={200: s.UserOutputSerializer, **error_responses(400, 401, 429)},
                    tags=["auth"])
     def patch(self, request):
+        if isinstance(request.data, dict) and "email" in request.data:
+            raise ApplicationError("Change the e-mail through auth/email/ (it needs your current password and a "
+                                   "verification link).", code="email_change_needs_verification",
+                                   details={"email": ["Use POST /api/v1/auth/email/ to change the e-mail."]})
         data = s.UserUpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, **data.validated_data)

@@ -74,7 +74,7 @@ def report_recipients() -> list[str]:
 
     candidates: list[str] = []
     if settings.REPORT_EMAIL_STAFF:
-        candidates += (User.objects.filter(is_staff=True, is_active=True).exclude(email="")
+        candidates += (User.objects.filter(is_staff=True, is_active=True, email_verified_at__isnull=False).exclude(email="")
                        .values_list("email", flat=True).order_by("email"))
     candidates += settings.REPORT_EMAIL_TO
     seen, out = set(), []

@@ -278,6 +278,7 @@ def test_the_matrix_covers_every_accounts_operation():
         ("POST", "api/v1/auth/refresh/"),
         ("POST", "api/v1/auth/password/reset/"),
         ("POST", "api/v1/auth/password/reset/confirm/"),
+        ("POST", "api/v1/auth/email/verify/"),
         ("GET", "api/v1/config/system/"),
     } | {o for o in public if not o[1].startswith(("api/v1/auth/", "api/v1/config/"))}
 

@@ -36,6 +36,7 @@ def lessons():
 
 
 def opted_in(**kwargs):
+    kwargs.setdefault("email_verified_at", timezone.now())  # e-mail goes only to verified addresses
     user = UserFactory(**kwargs)
     UserPreferences.objects.filter(user=user).update(weekly_progress_email=True, time_zone=ZONE, daily_goal_minutes=20)
     user.refresh_from_db()

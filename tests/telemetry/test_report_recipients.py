@@ -34,8 +34,10 @@ MAILING_TASKS = {"telemetry.report_due", "progress.weekly_email_send_due"}
 def people(settings):
     settings.REPORT_EMAIL_STAFF = True
     settings.REPORT_EMAIL_TO = ["ops@example.com"]
-    staff = UserFactory(username="operator", email="operator@example.com", is_staff=True)
-    a = UserFactory(username="annabel_a", first_name="Annabel", email="annabel@example.com")
+    staff = UserFactory(username="operator", email="operator@example.com", is_staff=True,
+                        email_verified_at=timezone.now())
+    a = UserFactory(username="annabel_a", first_name="Annabel", email="annabel@example.com",
+                    email_verified_at=timezone.now())
     UserPreferences.objects.filter(user=a).update(weekly_progress_email=True)
     b = UserFactory(username="bartholomew_b", first_name="Bartholomew", email="bartholomew@example.com")
     c = UserFactory(username="cordelia_c", first_name="Cordelia", email="cordelia@example.com")
