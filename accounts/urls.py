@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts import recovery_views, verification_views, views
+from accounts import deletion_views, recovery_views, verification_views, views
 
 # The landing page keeps its project-wide name ("landing"); the account pages are "accounts:…".
 account_patterns = [
@@ -12,6 +12,7 @@ account_patterns = [
     path("account/sessions/", views.sessions, name="sessions"),
     path("account/sessions/revoke-others/", views.sessions_revoke_others, name="sessions-revoke-others"),
     path("account/sessions/<uuid:session_id>/revoke/", views.session_revoke, name="session-revoke"),
+    path("account/delete/", deletion_views.account_delete_page, name="delete"),
     path("password/reset/", recovery_views.password_reset_request, name="password-reset"),
     path("password/reset/sent/", recovery_views.password_reset_sent, name="password-reset-sent"),
     path("password/reset/<str:uidb64>/<str:token>/", recovery_views.password_reset_confirm, name="password-reset-confirm"),

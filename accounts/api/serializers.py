@@ -80,3 +80,23 @@ class PreferencesSerializer(serializers.ModelSerializer):
         fields = ["theme", "turbo_default", "preferred_style", "daily_goal_minutes", "time_zone",
                   "weekly_progress_email"]
         extra_kwargs = {"time_zone": {"validators": [validate_time_zone]}}
+
+
+class AccountDeleteInputSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class AccountExportOutputSerializer(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    profile = serializers.DictField()
+    preferences = serializers.DictField(allow_null=True)
+    sessions = serializers.ListField(child=serializers.DictField())
+    lesson_records = serializers.ListField(child=serializers.DictField())
+    progress_markers = serializers.ListField(child=serializers.DictField())
+    progress_history = serializers.ListField(child=serializers.DictField())
+    streak = serializers.DictField(allow_null=True)
+    badges = serializers.ListField(child=serializers.DictField())
+    weekly_emails = serializers.ListField(child=serializers.DictField())
+    search_history = serializers.ListField(child=serializers.DictField())
+    saved_searches = serializers.ListField(child=serializers.DictField())
+    activity_days = serializers.ListField(child=serializers.DictField())

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts.api import recovery_views, verification_views, views
+from controlpanel import account_data  # the export reads every app; see its docstring
 
 app_name = "accounts-api"
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("auth/refresh/", views.RefreshView.as_view(), name="refresh"),
     path("auth/logout/", views.LogoutView.as_view(), name="logout"),
     path("auth/me/", views.MeView.as_view(), name="me"),
+    path("auth/me/export/", account_data.AccountExportView.as_view(), name="me-export"),
     path("auth/sessions/", views.SessionListView.as_view(), name="sessions"),
     path("auth/sessions/<uuid:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
     path("auth/password/", views.PasswordChangeView.as_view(), name="password"),

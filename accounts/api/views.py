@@ -96,6 +96,21 @@ class MeView(APIView):
         user = services.user_update(user=request.user, **data.validated_data)
         return Response(s.UserOutputSerializer(user).data)
 
+    @extend_schema(request=s.AccountDeleteInputSerializer, responses={204: None, **error_responses(400, 401, 429)},
+                   description="Delete your account and everything the product holds about you; needs your password.",
+                   tags=["auth"])
+    def delete(self, request):
+        from accounts.deletion import account_delete
+
+        data = s.AccountDeleteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_delete(user=request.user, password=data.validated_data["password"])
+        if not getattr(request._request, "auth_session_id", None):
+            from django.contrib.auth import logout
+
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class SessionListView(generics.ListAPIView):
     serializer_class = s.SessionOutputSerializer
