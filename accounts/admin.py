@@ -85,6 +85,12 @@ class UserAdmin(DjangoUserAdmin):
     add_form = AdminUserCreationForm
     form = AdminUserChangeForm
 
+    def view_on_site(self, obj):
+        """The change page's "View on site" button opens the staff view of this learner."""
+        from django.urls import reverse
+
+        return reverse("staff:learner", args=[obj.pk])
+
     def save_model(self, request, obj, form, change):
         """Saved as Django does; deactivating goes through ``accounts.services.user_deactivate``,
         which ends every session, so re-activating later revives none."""

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from progress import staff_views
 from telemetry import views
 
 app_name = "staff"
@@ -14,4 +15,8 @@ urlpatterns = [
     path("staff/reports/generate/", views.report_generate, name="report-generate"),
     path("staff/reports/<int:report_id>/", views.report_detail, name="report"),
     path("staff/reports/<int:report_id>/download/<str:fmt>/", views.report_download, name="report-download"),
+    path("staff/learners/", staff_views.learner_search, name="learners"),
+    path("staff/learners/<int:user_id>/", staff_views.learner_detail, name="learner"),
+    path("staff/learners/<int:user_id>/sessions/<uuid:session_id>/revoke/", staff_views.learner_session_revoke,
+         name="learner-session-revoke"),
 ]
