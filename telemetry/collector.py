@@ -237,6 +237,14 @@ def write_batch(stats: dict[tuple[int, str, str, int], Stats], users: dict[tuple
             _upsert(cursor, RequestHour._meta.db_table, ("hour", "route", "method", "status_class"), hour_rows)
             _upsert(cursor, RequestTotal._meta.db_table, ("route", "method", "status_class"), total_rows)
         if users:
+            # Counts buffered before an account was deleted must not bring its id back: only
+            # users that still exist get a row (one indexed look-up per flush).
+            from django.contrib.auth import get_user_model
+
+            ids = {user_id for _, user_id in users}
+            alive = set(get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True))
+            users = {key: count for key, count in users.items() if key[1] in alive}
+        if users:
             _upsert_users(cursor, ActiveUserDay._meta.db_table, users)
 
 

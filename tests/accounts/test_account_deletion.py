@@ -106,3 +106,16 @@ def test_other_learner_can_still_log_in_and_keeps_everything(auth_client, other_
     assert rows_naming(other_user.pk) == before
     login(api_client, other_user.username)
     assert UserFactory()  # new sign-ups still work
+
+
+def test_request_counts_buffered_before_a_deletion_do_not_bring_the_user_back(auth_client, user):
+    """A process may still hold the deleted user's request counts; its next flush writes no row for them."""
+    from telemetry.collector import Collector
+
+    buffered = Collector()
+    buffered.record(route="/api/v1/progress/", method="GET", status=200, duration_ms=1.0, user_id=user.pk)
+    user_id = user.pk
+    response = auth_client.delete("/api/v1/auth/me/", {"password": DEFAULT_PASSWORD}, format="json")
+    assert response.status_code == 204
+    assert buffered.flush() >= 1
+    assert not ActiveUserDay.objects.filter(user_id=user_id).exists()
