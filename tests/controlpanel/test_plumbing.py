@@ -17,7 +17,9 @@ from drf_spectacular.validation import validate_schema
 pytestmark = pytest.mark.django_db
 
 PUBLIC_OPERATIONS = {("post", "/api/v1/auth/login/"), ("post", "/api/v1/auth/register/"),
-                     ("post", "/api/v1/auth/refresh/"), ("get", "/api/v1/config/system/")}
+                     ("post", "/api/v1/auth/refresh/"), ("get", "/api/v1/config/system/"),
+                     ("post", "/api/v1/auth/password/reset/"), ("post", "/api/v1/auth/password/reset/confirm/"),
+                     ("post", "/api/v1/auth/email/verify/")}
 EXTERNAL_URL = re.compile(r"""https?://(?!testserver[/:"'])[^\s"'<>)]+""")
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import UserPreferences
 from telemetry import services
@@ -194,9 +195,10 @@ def test_command_refuses_an_unfinished_period():
 @pytest.fixture
 def recipients(settings):
     settings.REPORT_EMAIL_TO = ["ops@example.com"]
-    staff = UserFactory(is_staff=True, email="Boss@example.com")
-    UserFactory(is_staff=True, is_active=False, email="gone@example.com")
-    learner = UserFactory(email="learner@example.com")
+    verified = timezone.now()  # reports go to verified addresses only; even a verified learner gets none
+    staff = UserFactory(is_staff=True, email="Boss@example.com", email_verified_at=verified)
+    UserFactory(is_staff=True, is_active=False, email="gone@example.com", email_verified_at=verified)
+    learner = UserFactory(email="learner@example.com", email_verified_at=verified)
     UserPreferences.objects.filter(user=learner).update(weekly_progress_email=True)
     UserFactory(email="quiet@example.com")
     return staff, learner
