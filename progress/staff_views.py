@@ -3,12 +3,9 @@ category progress, lessons with scores and mastery, recent activity and active s
 end a session. Staff only; every figure comes from the same selectors the learner's own pages use.
 """
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,22 +15,12 @@ from django.views.decorators.http import require_POST
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.models import User
+from controlpanel.decorators import staff_member_required
 from progress import selectors
 
 RECENT_EVENTS = 20
 
 
-def staff_member_required(view):
-    """Anonymous visitors go to the login page; signed-in learners get a 403 (as the other staff pages)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @never_cache

@@ -8,11 +8,8 @@ staff member's API allowance (1000 requests an hour) in about 40 minutes of watc
 """
 
 from datetime import datetime, timedelta
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from controlpanel.api.exceptions import json_error
 from controlpanel.charts import format_number, line_chart
+from controlpanel.decorators import staff_member_required
 from controlpanel.errors import ApplicationError
 from controlpanel.reporting import ReportSection
 from telemetry import rendering, selectors, services
@@ -34,17 +32,6 @@ REPORTS_PER_PAGE = 25
 DOWNLOADS = {"html": "text/html; charset=utf-8", "json": "application/json", "csv": "text/csv; charset=utf-8"}
 
 
-def staff_member_required(view):
-    """Anonymous visitors go to the login page; signed-in learners get a 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @staff_member_required
