@@ -9,6 +9,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlpanel.settings")
 
@@ -16,11 +17,31 @@ app = Celery("controlpanel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-SAMPLE_SECONDS = float(os.environ.get("TELEMETRY_SAMPLE_SECONDS", "10"))
+SAMPLE_SECONDS = float(os.environ.get("TELEMETRY_SAMPLE_SECONDS", "5"))
+
+
+# Every worker process samples its own host (the main process once it is ready, and each pool
+# child), like every web process does from controlpanel/wsgi.py: see telemetry.agent.
+@worker_ready.connect
+@worker_process_init.connect
+def start_host_sampler(**kwargs) -> None:
+    from telemetry import agent
+
+    agent.start(role="worker")
+
+
+@worker_shutdown.connect
+def stop_host_sampler(**kwargs) -> None:
+    from telemetry import agent
+
+    agent.process_sampler.stop()
+
 HEALTH_SECONDS = float(os.environ.get("TELEMETRY_HEALTH_SECONDS", "60"))
 
 app.conf.beat_schedule = {
-    # Every TELEMETRY_SAMPLE_SECONDS (10 s by default): CPU, memory, disk and network sample.
+    # Every TELEMETRY_SAMPLE_SECONDS (5 s by default): the worker that takes it samples its own
+    # host, tagged with its name; a backstop for the per-process samplers, which already took
+    # that interval's sample on most hosts (one per host and interval, so nothing is doubled).
     "telemetry-sample-system": {
         "task": "telemetry.sample_system",
         "schedule": SAMPLE_SECONDS,

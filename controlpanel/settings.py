@@ -7,6 +7,7 @@ the cache and rate limits and to Redis as the Celery broker. Every variable is l
 ``.env.example``.
 """
 
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -350,11 +351,14 @@ TELEMETRY_FLUSH_SECONDS = env.float("TELEMETRY_FLUSH_SECONDS", default=5.0)
 # The background flusher; tests flush by hand inside their transaction instead.
 TELEMETRY_BACKGROUND_FLUSH = env.bool("TELEMETRY_BACKGROUND_FLUSH", default=not TESTING)
 TELEMETRY_EXCLUDE_PATHS = env.list("TELEMETRY_EXCLUDE_PATHS", default=["/static/", "/healthz", "/readyz", "/metrics", "/favicon.ico"])
-TELEMETRY_SAMPLE_SECONDS = env.float("TELEMETRY_SAMPLE_SECONDS", default=10.0)
+# Every web and worker process samples its own host this often (one sample per host and interval).
+TELEMETRY_SAMPLE_SECONDS = env.float("TELEMETRY_SAMPLE_SECONDS", default=5.0)
+# The sampler thread in web and worker processes; tests take samples by hand instead.
+TELEMETRY_BACKGROUND_SAMPLER = env.bool("TELEMETRY_BACKGROUND_SAMPLER", default=not TESTING)
 TELEMETRY_HEALTH_SECONDS = env.float("TELEMETRY_HEALTH_SECONDS", default=60.0)
 TELEMETRY_DISK_PATH = env.str("TELEMETRY_DISK_PATH", default="") or str(VAR_DIR)
-# Processes whose command line contains one of these count as the app's own (RSS metric).
-TELEMETRY_APP_PROCESS_MARKERS = env.list("TELEMETRY_APP_PROCESS_MARKERS", default=["controlpanel", "manage.py"])
+# The name this machine's samples are tagged with (one per host, shared by its processes).
+CONTROLPANEL_HOST_NAME = env.str("CONTROLPANEL_HOST_NAME", default="") or socket.gethostname()
 TELEMETRY_RETENTION_RAW_HOURS = env.int("TELEMETRY_RETENTION_RAW_HOURS", default=48)
 TELEMETRY_RETENTION_MINUTE_DAYS = env.int("TELEMETRY_RETENTION_MINUTE_DAYS", default=30)
 TELEMETRY_RETENTION_HOUR_DAYS = env.int("TELEMETRY_RETENTION_HOUR_DAYS", default=365)

@@ -62,37 +62,41 @@ def build_messages(*, report, recipients: list[str]) -> list[EmailMultiAlternati
     return messages
 
 
-def send_email(*, report, recipients: list[str]) -> dict:
-    if not recipients:
-        return {"status": "skipped", "reason": "no recipients", "recipients": 0, "attempts": 0,
-                "at": timezone.now().isoformat()}
-    messages = build_messages(report=report, recipients=recipients)
-
+def _send_messages(messages: list[EmailMultiAlternatives], *, recipients: int, log_extra: dict) -> dict:
     def attempt() -> dict:
         try:
             with get_connection() as connection:
                 sent = connection.send_messages(messages)
         except Exception as exc:  # SMTP and socket errors: all worth another try
-            logger.warning("report e-mail failed", extra={"report_id": report.pk, "error": type(exc).__name__})
+            logger.warning("e-mail failed", extra={**log_extra, "error": type(exc).__name__})
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
         return {"ok": True, "sent": sent or len(messages)}
 
     result = _retry(attempt)
-    return {"status": "sent" if result.pop("ok") else "failed", "recipients": len(recipients), **result}
+    return {"status": "sent" if result.pop("ok") else "failed", "recipients": recipients, **result}
+
+
+def _skipped(reason: str, **extra) -> dict:
+    return {"status": "skipped", "reason": reason, "attempts": 0, "at": timezone.now().isoformat(), **extra}
+
+
+def send_email(*, report, recipients: list[str]) -> dict:
+    if not recipients:
+        return _skipped("no recipients", recipients=0)
+    return _send_messages(build_messages(report=report, recipients=recipients), recipients=len(recipients),
+                          log_extra={"report_id": report.pk})
 
 
 def webhook_payload(report) -> dict:
     return {"text": rendering.webhook_text(report.data), "username": "Control Panel"}
 
 
-def send_webhook(*, report, url: str) -> dict:
+def _post_webhook(*, payload: dict, url: str, log_extra: dict) -> dict:
     if not url:
-        return {"status": "skipped", "reason": "SLACK_WEBHOOK_URL is not set", "attempts": 0,
-                "at": timezone.now().isoformat()}
+        return _skipped("SLACK_WEBHOOK_URL is not set")
     if not url.startswith(("https://", "http://")):
-        return {"status": "skipped", "reason": "SLACK_WEBHOOK_URL must be an http(s) URL", "attempts": 0,
-                "at": timezone.now().isoformat()}
-    body = json.dumps(webhook_payload(report)).encode()
+        return _skipped("SLACK_WEBHOOK_URL must be an http(s) URL")
+    body = json.dumps(payload).encode()
 
     def attempt() -> dict:
         request = urllib.request.Request(url, data=body, method="POST",  # noqa: S310 (http(s) checked above)
@@ -109,5 +113,37 @@ def send_webhook(*, report, url: str) -> dict:
     result = _retry(attempt)
     ok = result.pop("ok")
     if not ok:
-        logger.warning("report webhook failed", extra={"report_id": report.pk, "error": result.get("error")})
+        logger.warning("webhook failed", extra={**log_extra, "error": result.get("error")})
     return {"status": "delivered" if ok else "failed", **result}
+
+
+def send_webhook(*, report, url: str) -> dict:
+    return _post_webhook(payload=webhook_payload(report), url=url, log_extra={"report_id": report.pk})
+
+
+# --- alerts ----------------------------------------------------------------------------
+
+def alert_text(alert: dict) -> str:
+    """What an alert says, in every channel: what, where, how much, against which limit, and a link."""
+    return (
+        f"{alert['headline']}\n"
+        f"Host: {alert['host']} · Metric: {alert['metric_label']} · Value: {alert['value']:.1f} %"
+        f" · Threshold: {alert['threshold'] or 0:.0f} % · State: {alert['from']} → {alert['to']}"
+        f" · At: {alert['at']}\n"
+        f"{alert['url']}"
+    )
+
+
+def send_alert_email(*, alert: dict, recipients: list[str]) -> dict:
+    if not recipients:
+        return _skipped("no recipients", recipients=0)
+    subject = f"[Control Panel] {alert['headline']}"
+    body = alert_text(alert)
+    messages = [EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address])
+                for address in recipients]
+    return _send_messages(messages, recipients=len(recipients), log_extra={"alert_id": alert["id"]})
+
+
+def send_alert_webhook(*, alert: dict, url: str) -> dict:
+    payload = {"text": alert_text(alert), "username": "Control Panel"}
+    return _post_webhook(payload=payload, url=url, log_extra={"alert_id": alert["id"]})

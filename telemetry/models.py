@@ -94,9 +94,17 @@ class ActiveUserDay(models.Model):
 
 
 class SystemSample(models.Model):
-    """One psutil sample. Rates come from the previous sample's counters (kept in ``counters``)."""
+    """One psutil sample of one host, taken by one of the product's processes on that host.
+
+    Rates come from counters of the same host (kept in ``counters``). ``slot`` is the sampling
+    interval the periodic sampler claimed: one sample per host and slot, however many
+    processes run there (an explicit sample has no slot).
+    """
 
     at = models.DateTimeField(db_index=True)
+    host = models.CharField(max_length=100, default="", help_text="CONTROLPANEL_HOST_NAME of the machine sampled.")
+    roles = models.JSONField(default=list, blank=True, help_text="What runs on the host: web, worker.")
+    slot = models.BigIntegerField(null=True, blank=True, help_text="Sampling interval number (periodic samples only).")
     cpu_percent = models.FloatField(null=True, blank=True)
     memory_percent = models.FloatField()
     memory_used_bytes = models.BigIntegerField()
@@ -115,15 +123,38 @@ class SystemSample(models.Model):
     load_15 = models.FloatField()
     app_rss_bytes = models.BigIntegerField(default=0)
     app_processes = models.PositiveIntegerField(default=0)
-    processes = models.JSONField(default=dict, blank=True, help_text="RSS bytes and count per role (web, worker, beat).")
+    processes = models.JSONField(default=dict, blank=True, help_text="RSS bytes and count per role (web, worker).")
     counters = models.JSONField(default=dict, blank=True, help_text="Raw cumulative counters the next sample's rates are computed from.")
 
     class Meta:
         ordering = ["-at"]
         get_latest_by = "at"
+        constraints = [models.UniqueConstraint(fields=["host", "slot"], name="systemsample_one_per_host_slot")]
+        indexes = [models.Index(fields=["host", "at"], name="systemsample_host_at")]
 
     def __str__(self) -> str:
-        return f"sample at {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.host or 'host'} sample at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AppProcess(models.Model):
+    """A running process of this deployment (web or worker), registered by the process itself.
+
+    App memory is the RSS these processes report, never a guess from command lines; a row
+    not refreshed for three sampling intervals belongs to a process that is gone.
+    """
+
+    host = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    role = models.CharField(max_length=10)
+    rss_bytes = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "pid"], name="appprocess_unique_host_pid")]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.pid} on {self.host}"
 
 
 # Sample fields rolled up per minute and per hour (average from sum / samples, and peak).
@@ -139,15 +170,16 @@ class SystemRollup(models.Model):
         HOUR = "hour", "Per hour"
 
     resolution = models.CharField(max_length=6, choices=Resolution.choices)
+    host = models.CharField(max_length=100, default="")
     start = models.DateTimeField()
     samples = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["resolution", "start"], name="systemrollup_unique_bucket")]
+        constraints = [models.UniqueConstraint(fields=["resolution", "host", "start"], name="systemrollup_unique_host_bucket")]
         ordering = ["resolution", "start"]
 
     def __str__(self) -> str:
-        return f"{self.resolution} from {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.host or 'host'} {self.resolution} from {self.start:%Y-%m-%d %H:%M}"
 
     def average(self, metric: str) -> float | None:
         n = getattr(self, f"{metric}_n")
@@ -189,32 +221,44 @@ class ThresholdStatus(models.TextChoices):
 
 
 class ThresholdState(models.Model):
-    """The current state of one threshold (cpu, memory, disk); hysteresis needs the last state."""
+    """The current state of one threshold (cpu, memory, disk) on one host; hysteresis needs the last state."""
 
-    metric = models.CharField(max_length=20, unique=True)
+    host = models.CharField(max_length=100, default="")
+    metric = models.CharField(max_length=20)
     status = models.CharField(max_length=8, choices=ThresholdStatus.choices, default=ThresholdStatus.CLEAR)
     value = models.FloatField(null=True, blank=True)
     since = models.DateTimeField(default=timezone.now)
     evaluated_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["host", "metric"], name="thresholdstate_unique_host_metric")]
+
     def __str__(self) -> str:
-        return f"{self.metric}: {self.status}"
+        return f"{self.host} {self.metric}: {self.status}"
 
 
 class ThresholdEvent(models.Model):
-    """A change of a threshold's state; the reports list these as breaches."""
+    """A change of a threshold's state on a host: the alert log, and the reports' breaches.
 
+    ``notified_at`` is the claim of its notification: set once, by whichever process sends it.
+    """
+
+    host = models.CharField(max_length=100, default="")
     metric = models.CharField(max_length=20)
     at = models.DateTimeField(db_index=True)
     previous = models.CharField(max_length=8, choices=ThresholdStatus.choices)
     status = models.CharField(max_length=8, choices=ThresholdStatus.choices)
     value = models.FloatField()
+    threshold = models.FloatField(null=True, blank=True, help_text="The limit crossed (for a clear: the level it fell below).")
+    notified_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.JSONField(default=dict, blank=True, help_text="Outcome per channel (e-mail, webhook).")
 
     class Meta:
         ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["host", "metric", "at"], name="thresholdevent_unique_transition")]
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.previous}→{self.status} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.host} {self.metric} {self.previous}→{self.status} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class ReportQuerySet(models.QuerySet):

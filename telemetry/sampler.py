@@ -1,9 +1,9 @@
 """System sampling with psutil, without ever blocking.
 
 CPU %, disk and network rates are differences of cumulative counters between this sample and
-the previous one (its counters are stored on the sample row), so any worker process can take
-the next sample and nothing waits on ``cpu_percent(interval=...)``. A first sample (or one
-after a counter reset) has no rates.
+the host's previous one (its counters are stored on the sample row), so any of the product's
+processes on a host can take the host's next sample and nothing waits on
+``cpu_percent(interval=...)``. A first sample (or one after a counter reset) has no rates.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import psutil
 from django.conf import settings
 
-ROLES = ("web", "worker", "beat", "other")
+ROLES = ("web", "worker")
 
 
 @dataclass(frozen=True)
@@ -47,34 +47,20 @@ def _rate(current: dict, previous: dict, key: str, elapsed: float) -> float | No
     return round(delta / elapsed, 1) if delta >= 0 else None
 
 
-def _role(cmdline: str) -> str:
-    if "celery" in cmdline:
-        return "beat" if " beat" in cmdline else "worker"
-    if "gunicorn" in cmdline or "runserver" in cmdline or "wsgi" in cmdline:
-        return "web"
-    return "other"
+def process_rss(pid: int | None = None) -> int:
+    """Resident memory of one process (this one by default); 0 when it is gone."""
+    try:
+        return int(psutil.Process(pid).memory_info().rss)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0
 
 
-def app_processes() -> dict:
-    """RSS and count of this product's processes (same user, marker in the command line)."""
-    markers = tuple(settings.TELEMETRY_APP_PROCESS_MARKERS)
-    me = psutil.Process().username()
-    roles = {role: {"processes": 0, "rss_bytes": 0} for role in ROLES}
-    for proc in psutil.process_iter(["pid", "username", "cmdline", "memory_info"]):
-        info = proc.info
-        if info.get("username") != me or not info.get("cmdline") or info.get("memory_info") is None:
-            continue
-        cmdline = " ".join(info["cmdline"])
-        if "pytest" in cmdline or not any(marker in cmdline for marker in markers):
-            continue
-        role = roles[_role(cmdline)]
-        role["processes"] += 1
-        role["rss_bytes"] += info["memory_info"].rss
-    return {role: figures for role, figures in roles.items() if figures["processes"]}
+def read(previous_counters: dict | None, processes: dict | None = None) -> Reading:
+    """One reading of the machine; rates against ``previous_counters`` when they are usable.
 
-
-def read(previous_counters: dict | None) -> Reading:
-    """One reading of the machine; rates against ``previous_counters`` when they are usable."""
+    ``processes`` is this deployment's processes on the machine, per role (``{"web":
+    {"processes": 2, "rss_bytes": …}}``), as they registered themselves.
+    """
     counters = _counters()
     previous = previous_counters or {}
     same_boot = previous.get("boot_time") == counters["boot_time"]
@@ -89,7 +75,7 @@ def read(previous_counters: dict | None) -> Reading:
     swap = psutil.swap_memory()
     disk = psutil.disk_usage(settings.TELEMETRY_DISK_PATH)
     load_1, load_5, load_15 = os.getloadavg()
-    processes = app_processes()
+    processes = processes or {}
     values = {
         "cpu_percent": cpu_percent,
         "memory_percent": round(memory.percent, 1),

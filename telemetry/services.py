@@ -19,6 +19,7 @@ from telemetry import delivery, rendering, reports, sampler, selectors
 from telemetry.models import (
     ROLLUP_METRICS,
     ActiveUserDay,
+    AppProcess,
     HealthCheck,
     Report,
     RequestHour,
@@ -49,7 +50,7 @@ class PeriodNotOver(ConflictError):
 def _rollup_sql(vendor: str) -> str:
     qn = connection.ops.quote_name
     table = qn(SystemRollup._meta.db_table)
-    columns = ["resolution", "start", "samples"]
+    columns = ["resolution", "host", "start", "samples"]
     updates = [f"{qn('samples')} = {table}.{qn('samples')} + EXCLUDED.{qn('samples')}"]
     greatest = "MAX" if vendor == "sqlite" else "GREATEST"
     for metric in ROLLUP_METRICS:
@@ -64,40 +65,71 @@ def _rollup_sql(vendor: str) -> str:
         )
     return (
         f"INSERT INTO {table} ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({qn('resolution')}, {qn('start')}) DO UPDATE SET " + ", ".join(updates)
+        f"ON CONFLICT ({qn('resolution')}, {qn('host')}, {qn('start')}) DO UPDATE SET " + ", ".join(updates)
     )
 
 
 def _rollup_add(sample: SystemSample) -> None:
-    """Add one sample to its minute and hour rollups (additive, so concurrent samplers are safe)."""
+    """Add one sample to its host's minute and hour rollups (additive, so concurrent samplers are safe)."""
     adapt = connection.ops.adapt_datetimefield_value
     minute = sample.at.replace(second=0, microsecond=0)
     starts = {SystemRollup.Resolution.MINUTE: minute, SystemRollup.Resolution.HOUR: minute.replace(minute=0)}
     sql = _rollup_sql(connection.vendor)
     with connection.cursor() as cursor:
         for resolution, start in starts.items():
-            params: list = [str(resolution), adapt(start), 1]
+            params: list = [str(resolution), sample.host, adapt(start), 1]
             for metric in ROLLUP_METRICS:
                 value = getattr(sample, metric)
                 params += [value or 0.0, 0 if value is None else 1, value]
             cursor.execute(sql, params)
 
 
-def system_sample_record(*, now: datetime | None = None) -> SystemSample:
-    """Take one psutil sample, store it with its rollups, and re-evaluate the thresholds."""
+def app_process_register(*, host: str, pid: int, role: str, rss_bytes: int, started_at: datetime,
+                         now: datetime) -> None:
+    """Record that this deployment's process ``pid`` runs on ``host`` with this memory (an upsert)."""
+    AppProcess.objects.update_or_create(
+        host=host, pid=pid,
+        defaults={"role": role, "rss_bytes": rss_bytes, "started_at": started_at, "seen_at": now},
+    )
+
+
+def app_process_forget(*, host: str, pid: int) -> None:
+    """A process that stops takes itself off its host's list at once."""
+    AppProcess.objects.filter(host=host, pid=pid).delete()
+
+
+def system_sample_record(*, now: datetime | None = None, host: str | None = None,
+                         slot: int | None = None) -> SystemSample | None:
+    """Take one psutil sample of this machine, store it with its rollups, and re-evaluate its thresholds.
+
+    With a ``slot`` (the periodic sampler's interval number) the sample is taken only if no
+    other process on this host has taken that slot's: the unique (host, slot) constraint is the
+    claim, so host CPU and memory are never counted twice. Returns ``None`` when another
+    process had the slot.
+    """
     now = now or timezone.now()
-    previous = SystemSample.objects.order_by("-at").values_list("counters", flat=True).first()
-    reading = sampler.read(previous)
-    sample = system_sample_store(at=now, values=reading.values, processes=reading.processes, counters=reading.counters)
-    thresholds_evaluate(now=now)
+    host = host or settings.CONTROLPANEL_HOST_NAME
+    if slot is not None and SystemSample.objects.filter(host=host, slot=slot).exists():
+        return None
+    previous = (SystemSample.objects.filter(host=host).order_by("-at").values_list("counters", flat=True).first())
+    processes = selectors.app_processes(host=host, now=now)
+    reading = sampler.read(previous, processes=processes["roles"])
+    try:
+        sample = system_sample_store(at=now, host=host, roles=processes["host_roles"], slot=slot,
+                                     values=reading.values, processes=reading.processes, counters=reading.counters)
+    except IntegrityError:
+        return None  # another process on this host took the slot between the check and the insert
+    thresholds_evaluate(now=now, host=host)
     return sample
 
 
 @transaction.atomic
 def system_sample_store(*, at: datetime, values: dict, processes: dict | None = None,
-                        counters: dict | None = None) -> SystemSample:
-    """Store one sample and add it to its minute and hour rollups."""
-    sample = SystemSample.objects.create(at=at, processes=processes or {}, counters=counters or {}, **values)
+                        counters: dict | None = None, host: str | None = None, roles: list | None = None,
+                        slot: int | None = None) -> SystemSample:
+    """Store one sample of ``host`` (default: this one) and add it to its minute and hour rollups."""
+    sample = SystemSample.objects.create(at=at, host=host or settings.CONTROLPANEL_HOST_NAME, roles=roles or [],
+                                         slot=slot, processes=processes or {}, counters=counters or {}, **values)
     _rollup_add(sample)
     return sample
 
@@ -115,22 +147,38 @@ def next_status(current: str, value: float | None, *, warning: float, critical: 
     return ThresholdStatus.CLEAR
 
 
-def thresholds_evaluate(*, now: datetime | None = None) -> list[ThresholdState]:
-    """Move each threshold's state on its windowed average; a change is recorded as an event."""
+def _crossed(threshold: selectors.Threshold, previous: str, status: str) -> float:
+    """The limit a transition crossed: the raised level's limit, or for a fall the level it fell below."""
+    gap = settings.TELEMETRY_THRESHOLD_HYSTERESIS
+    if status == ThresholdStatus.CRITICAL:
+        return threshold.critical
+    if status == ThresholdStatus.WARNING:
+        return threshold.warning if previous == ThresholdStatus.CLEAR else threshold.critical - gap
+    return threshold.warning - gap
+
+
+def thresholds_evaluate(*, now: datetime | None = None, host: str | None = None) -> list[ThresholdState]:
+    """Move each of ``host``'s thresholds on its windowed average; a change is an event and one alert."""
+    from telemetry.tasks import alert_notify_task
+
     now = now or timezone.now()
+    host = host or settings.CONTROLPANEL_HOST_NAME
     states = []
     for threshold in selectors.thresholds():
-        value = selectors.window_average(field=threshold.field, seconds=threshold.window_seconds, now=now)
+        value = selectors.window_average(field=threshold.field, seconds=threshold.window_seconds, now=now, host=host)
         with transaction.atomic():
-            ThresholdState.objects.get_or_create(metric=threshold.metric, defaults={"since": now, "evaluated_at": now})
-            state = ThresholdState.objects.select_for_update().get(metric=threshold.metric)
+            ThresholdState.objects.get_or_create(host=host, metric=threshold.metric,
+                                                 defaults={"since": now, "evaluated_at": now})
+            state = ThresholdState.objects.select_for_update().get(host=host, metric=threshold.metric)
             status = next_status(state.status, value, warning=threshold.warning, critical=threshold.critical,
                                  hysteresis=settings.TELEMETRY_THRESHOLD_HYSTERESIS)
             if status != state.status:
-                ThresholdEvent.objects.create(metric=threshold.metric, at=now, previous=state.status, status=status,
-                                              value=value)
-                logger.warning("threshold %s: %s → %s", threshold.metric, state.status, status,
-                               extra={"metric": threshold.metric, "value": value})
+                event = ThresholdEvent.objects.create(
+                    host=host, metric=threshold.metric, at=now, previous=state.status, status=status, value=value,
+                    threshold=_crossed(threshold, state.status, status))
+                logger.warning("threshold %s on %s: %s → %s", threshold.metric, host, state.status, status,
+                               extra={"metric": threshold.metric, "host": host, "value": value})
+                alert_notify_task.delay_on_commit(event_id=event.pk)
                 state.since = now
             state.status = status
             state.value = value
@@ -138,6 +186,27 @@ def thresholds_evaluate(*, now: datetime | None = None) -> list[ThresholdState]:
             state.save()
         states.append(state)
     return states
+
+
+def alert_notify(*, event_id: int, now: datetime | None = None) -> dict:
+    """Tell staff (e-mail) and Slack about one threshold transition, exactly once.
+
+    The claim is ``notified_at``, set only where it is still empty: of several workers handed
+    the same event (a replayed or duplicated task) exactly one sends; the others return the
+    recorded outcome.
+    """
+    now = now or timezone.now()
+    claimed = ThresholdEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(notified_at=now)
+    event = ThresholdEvent.objects.filter(pk=event_id).first()
+    if event is None or not claimed:
+        return dict(event.delivery) if event else {}
+    alert = selectors.alert_dict(event)
+    outcome = {
+        "email": delivery.send_alert_email(alert=alert, recipients=selectors.report_recipients()),
+        "webhook": delivery.send_alert_webhook(alert=alert, url=settings.SLACK_WEBHOOK_URL),
+    }
+    ThresholdEvent.objects.filter(pk=event_id).update(delivery=outcome)
+    return outcome
 
 
 # --- health ----------------------------------------------------------------------------
@@ -168,6 +237,7 @@ def telemetry_prune(*, now: datetime | None = None) -> dict[str, int]:
     local_hour_day = hour.astimezone(ZoneInfo(settings.REPORT_TIME_ZONE)).date()
     deleted = {
         "system_samples": SystemSample.objects.filter(at__lt=raw).delete()[0],
+        "app_processes": AppProcess.objects.filter(seen_at__lt=raw).delete()[0],
         "system_minutes": SystemRollup.objects.filter(resolution=SystemRollup.Resolution.MINUTE, start__lt=minute).delete()[0],
         "request_minutes": RequestMinute.objects.filter(minute__lt=minute).delete()[0],
         "system_hours": SystemRollup.objects.filter(resolution=SystemRollup.Resolution.HOUR, start__lt=hour).delete()[0],

@@ -16,8 +16,12 @@ def flush_telemetry_on_shutdown(**kwargs) -> None:
 
 
 @shared_task(name="telemetry.sample_system")
-def sample_system_task() -> int:
-    return services.system_sample_record().pk
+def sample_system_task() -> int | None:
+    """This worker's host's sample for the current interval, unless one of its processes took it."""
+    from telemetry.agent import process_sampler
+
+    sample = process_sampler.tick(role="worker")
+    return sample.pk if sample else None
 
 
 @shared_task(name="telemetry.probe_health")
@@ -40,3 +44,9 @@ def report_due_task(*, period: str) -> int:
 def report_generate_task(*, period: str, day: str | None = None, force: bool = False, send: bool = False) -> int:
     day_value = date.fromisoformat(day) if day else None
     return services.report_generate(kind=period, day=day_value, force=force, send=send).report.pk
+
+
+@shared_task(name="telemetry.alert_notify")
+def alert_notify_task(*, event_id: int) -> dict:
+    """One threshold transition's e-mail and Slack message (sent once, however often this runs)."""
+    return services.alert_notify(event_id=event_id)

@@ -38,6 +38,8 @@ class SystemQuerySerializer(serializers.Serializer):
     window = WindowField(required=False, default=timedelta(hours=1), help_text="How far back the series goes (15m, 6h, 7d…).")
     resolution = serializers.ChoiceField(choices=["auto", "raw", "minute", "hour"], required=False, default="auto",
                                          help_text="raw samples (kept 48 h), per-minute (30 days) or per-hour (1 year).")
+    host = serializers.CharField(required=False, max_length=100,
+                                 help_text="One host's detail (a name from `hosts`); default: the host answering.")
 
     def validate(self, attrs):
         from django.conf import settings
@@ -53,6 +55,10 @@ class SystemQuerySerializer(serializers.Serializer):
                 f"A {resolution} series over this window has more than {MAX_POINTS} points; choose a coarser resolution."]})
         attrs["resolution"] = resolution
         return attrs
+
+
+class AlertQuerySerializer(serializers.Serializer):
+    host = serializers.CharField(required=False, max_length=100, help_text="Only this host's alerts.")
 
 
 class WindowQuerySerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ router.register("reports", views.ReportViewSet, basename="report")
 
 urlpatterns = [
     path("metrics/system/", views.SystemMetricsView.as_view(), name="metrics-system"),
+    path("metrics/alerts/", views.AlertListView.as_view(), name="metrics-alerts"),
     path("metrics/performance/", views.PerformanceMetricsView.as_view(), name="metrics-performance"),
     path("metrics/telemetry/", views.TelemetryMetricsView.as_view(), name="metrics-telemetry"),
     *router.urls,

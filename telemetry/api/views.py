@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from controlpanel.api.schema import error_responses
 from controlpanel.errors import NotFoundError
 from telemetry import rendering, selectors
+from telemetry.agent import process_sampler
 from telemetry.api import serializers as s
 
 _STAFF_ERRORS = error_responses(400, 401, 403, 429)
@@ -36,14 +37,35 @@ class SystemMetricsView(APIView):
     def get(self, request):
         """Latest CPU, memory, disk, network, load and app RSS, threshold states, and a series."""
         params = _query(s.SystemQuerySerializer, request)
+        process_sampler.ensure_sample()
         now = timezone.now()
-        body = selectors.system_metrics_snapshot(now=now)
+        body = selectors.system_metrics_snapshot(now=now, host=params.get("host"))
+        if params.get("host") and body["latest"] is None:
+            raise NotFoundError("No samples from that host.")
         body["series"] = {
+            "host": body["host"],
             "window_seconds": int(params["window"].total_seconds()),
             "resolution": params["resolution"],
-            "points": selectors.system_series(start=now - params["window"], end=now, resolution=params["resolution"]),
+            "points": selectors.system_series(start=now - params["window"], end=now, resolution=params["resolution"],
+                                              host=body["host"]),
         }
         return Response(body)
+
+
+class AlertListView(generics.GenericAPIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[s.AlertQuerySerializer],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Threshold transitions, newest first."),
+                   **_STAFF_ERRORS},
+        tags=["metrics"],
+    )
+    def get(self, request):
+        """Threshold transitions (warning, critical, cleared) per host, with value, limit and notification outcome."""
+        params = _query(s.AlertQuerySerializer, request)
+        page = self.paginate_queryset(selectors.alert_list(host=params.get("host")))
+        return self.get_paginated_response([selectors.alert_dict(event) for event in page])
 
 
 class PerformanceMetricsView(APIView):

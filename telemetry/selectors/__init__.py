@@ -33,7 +33,12 @@ from telemetry.selectors.system import (
     RESOLUTIONS,
     SAMPLE_FIELDS,
     Threshold,
+    alert_dict,
+    alert_list,
+    app_processes,
     auto_resolution,
+    fleet_summary,
+    host_list,
     latest_health,
     latest_sample,
     system_metrics_snapshot,
@@ -48,6 +53,7 @@ from telemetry.selectors.system import (
 
 __all__ = [
     "COMPONENTS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
+    "alert_dict", "alert_list", "app_processes", "fleet_summary", "host_list",
     "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "learning",
     "latest_health", "latest_sample", "objectives_status", "performance_summary", "report_counts", "report_detail",
     "report_list", "report_recipients", "route_group", "search", "section", "series_step", "system_metrics_snapshot", "system_series",

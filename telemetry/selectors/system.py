@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from telemetry.models import (
     ROLLUP_METRICS,
+    AppProcess,
     HealthCheck,
     SystemRollup,
     SystemSample,
@@ -69,14 +70,16 @@ def thresholds() -> list[Threshold]:
     ]
 
 
-def threshold_states() -> list[dict]:
-    """Each threshold's current state with its limits (a metric never evaluated is ``unknown``)."""
-    states = {state.metric: state for state in ThresholdState.objects.all()}
+def threshold_states(*, host: str | None = None) -> list[dict]:
+    """Each of ``host``'s thresholds (default: this host) with its limits (never evaluated: ``unknown``)."""
+    host = settings.CONTROLPANEL_HOST_NAME if host is None else host
+    states = {state.metric: state for state in ThresholdState.objects.filter(host=host)}
     gap = settings.TELEMETRY_THRESHOLD_HYSTERESIS
     out = []
     for threshold in thresholds():
         state = states.get(threshold.metric)
         out.append({
+            "host": host,
             "metric": threshold.metric,
             "status": state.status if state else "unknown",
             "value": state.value if state else None,
@@ -91,8 +94,9 @@ def threshold_states() -> list[dict]:
     return out
 
 
-def window_average(*, field: str, seconds: int, now: datetime) -> float | None:
-    values = [v for v in SystemSample.objects.filter(at__gt=now - timedelta(seconds=seconds), at__lte=now)
+def window_average(*, field: str, seconds: int, now: datetime, host: str | None = None) -> float | None:
+    host = settings.CONTROLPANEL_HOST_NAME if host is None else host
+    values = [v for v in SystemSample.objects.filter(host=host, at__gt=now - timedelta(seconds=seconds), at__lte=now)
               .values_list(field, flat=True) if v is not None]
     return round(sum(values) / len(values), 2) if values else None
 
@@ -101,30 +105,122 @@ def threshold_breaches(*, start: datetime, end: datetime) -> list[dict]:
     """Threshold changes in ``[start, end)`` that raised a warning or a critical state."""
     events = ThresholdEvent.objects.filter(at__gte=start, at__lt=end).exclude(status=ThresholdStatus.CLEAR).order_by("at")
     return [
-        {"metric": e.metric, "at": e.at.isoformat(), "from": e.previous, "to": e.status, "value": e.value}
+        {"host": e.host, "metric": e.metric, "at": e.at.isoformat(), "from": e.previous, "to": e.status, "value": e.value}
         for e in events[:200]
     ]
 
 
+METRIC_LABELS = {"cpu": "CPU", "memory": "Memory", "disk": "Disk"}
+
+
+def alert_dict(event: ThresholdEvent) -> dict:
+    """One threshold transition as the alert log, the API and the notifications show it."""
+    from django.urls import reverse
+
+    label = METRIC_LABELS.get(event.metric, event.metric)
+    if event.status == ThresholdStatus.CLEAR:
+        headline = f"{label} on {event.host} cleared: {event.value:.1f} % is below {event.threshold or 0:.0f} %"
+    else:
+        headline = (f"{label} on {event.host} is {event.status}: {event.value:.1f} % is above "
+                    f"{event.threshold or 0:.0f} %")
+    path = f"{reverse('staff:system')}?host={event.host}"
+    return {
+        "id": event.pk,
+        "host": event.host,
+        "metric": event.metric,
+        "metric_label": label,
+        "at": event.at.isoformat(),
+        "from": event.previous,
+        "to": event.status,
+        "kind": "cleared" if event.status == ThresholdStatus.CLEAR else event.status,
+        "value": event.value,
+        "threshold": event.threshold,
+        "headline": headline,
+        "url": settings.SITE_URL.rstrip("/") + path,
+        "notified_at": event.notified_at.isoformat() if event.notified_at else None,
+        "delivery": event.delivery or {},
+    }
+
+
+def alert_list(*, host: str | None = None):
+    """Threshold transitions, newest first (a queryset: the API and the page paginate it)."""
+    events = ThresholdEvent.objects.order_by("-at", "-pk")
+    return events.filter(host=host) if host else events
+
+
 # --- system ----------------------------------------------------------------------------
 
-def _sample_dict(sample: SystemSample) -> dict:
-    out = {"at": sample.at.isoformat()}
+def app_processes(*, host: str, now: datetime) -> dict:
+    """This deployment's live processes on ``host`` (registered, seen in the last three intervals), per role."""
+    fresh = now - timedelta(seconds=3 * settings.TELEMETRY_SAMPLE_SECONDS)
+    roles: dict[str, dict] = {}
+    for role, rss in AppProcess.objects.filter(host=host, seen_at__gte=fresh).values_list("role", "rss_bytes"):
+        figures = roles.setdefault(role, {"processes": 0, "rss_bytes": 0})
+        figures["processes"] += 1
+        figures["rss_bytes"] += rss
+    return {"roles": roles, "host_roles": sorted(roles)}
+
+
+def _sample_dict(sample: SystemSample, now: datetime) -> dict:
+    out = {"at": sample.at.isoformat(), "host": sample.host, "roles": sample.roles}
     out.update({name: getattr(sample, name) for name in SAMPLE_FIELDS})
     out["processes"] = sample.processes
-    return out
-
-
-def latest_sample(*, now: datetime | None = None) -> dict | None:
-    now = now or timezone.now()
-    sample = SystemSample.objects.order_by("-at").first()
-    if sample is None:
-        return None
-    out = _sample_dict(sample)
     age = (now - sample.at).total_seconds()
     out["age_seconds"] = round(age, 1)
     out["stale"] = age > 3 * settings.TELEMETRY_SAMPLE_SECONDS
     return out
+
+
+def latest_sample(*, now: datetime | None = None, host: str | None = None) -> dict | None:
+    """The newest sample of ``host`` (default: this host, else whichever host sampled last)."""
+    now = now or timezone.now()
+    samples = SystemSample.objects.order_by("-at")
+    sample = samples.filter(host=host or settings.CONTROLPANEL_HOST_NAME).first()
+    if sample is None and host is None:
+        sample = samples.first()
+    return _sample_dict(sample, now) if sample is not None else None
+
+
+def host_list(*, now: datetime | None = None) -> list[dict]:
+    """Every host that sampled within the raw retention, with its latest sample and worst threshold."""
+    now = now or timezone.now()
+    since = now - timedelta(hours=settings.TELEMETRY_RETENTION_RAW_HOURS)
+    names = (SystemSample.objects.filter(at__gte=since).exclude(host="").values_list("host", flat=True)
+             .distinct().order_by("host"))
+    states: dict[str, str] = {}
+    rank = {ThresholdStatus.CLEAR: 0, ThresholdStatus.WARNING: 1, ThresholdStatus.CRITICAL: 2}
+    for name, status in ThresholdState.objects.values_list("host", "status"):
+        if rank.get(status, 0) >= rank.get(states.get(name, ThresholdStatus.CLEAR), 0):
+            states[name] = status
+    hosts = []
+    for name in names:
+        latest = latest_sample(now=now, host=name)
+        hosts.append({"host": name, "roles": latest["roles"] if latest else [], "status": states.get(name, "unknown"),
+                      "latest": latest})
+    return hosts
+
+
+def fleet_summary(hosts: list[dict]) -> dict:
+    """The fleet: hosts reporting, mean CPU, memory and disk percent, summed memory, traffic and app RSS."""
+    live = [h["latest"] for h in hosts if h["latest"] and not h["latest"]["stale"]]
+
+    def mean(field):
+        values = [s[field] for s in live if s[field] is not None]
+        return round(sum(values) / len(values), 1) if values else None
+
+    def total(field):
+        values = [s[field] for s in live if s[field] is not None]
+        return sum(values) if values else None
+
+    return {
+        "hosts": len(hosts), "hosts_reporting": len(live),
+        "cpu_percent": mean("cpu_percent"), "memory_percent": mean("memory_percent"),
+        "disk_percent": mean("disk_percent"), "memory_used_bytes": total("memory_used_bytes"),
+        "memory_total_bytes": total("memory_total_bytes"), "app_rss_bytes": total("app_rss_bytes"),
+        "app_processes": total("app_processes"), "net_recv_bps": total("net_recv_bps"),
+        "net_sent_bps": total("net_sent_bps"), "disk_read_bps": total("disk_read_bps"),
+        "disk_write_bps": total("disk_write_bps"),
+    }
 
 
 def auto_resolution(window: timedelta) -> str:
@@ -135,15 +231,22 @@ def auto_resolution(window: timedelta) -> str:
     return "hour"
 
 
-def system_series(*, start: datetime, end: datetime, resolution: str) -> list[dict]:
-    """CPU, memory, disk, network, load and app RSS over ``[start, end)``: averages, and peaks for rollups."""
+def system_series(*, start: datetime, end: datetime, resolution: str, host: str | None = None) -> list[dict]:
+    """CPU, memory, disk, network, load and app RSS of ``host`` over ``[start, end)``: averages, and peaks for rollups.
+
+    Without a host, every host's points (each tagged with its host, in time order).
+    """
     if resolution == "raw":
         rows = SystemSample.objects.filter(at__gte=start, at__lt=end).order_by("at")
-        return [{"at": s.at.isoformat(), **{m: getattr(s, m) for m in ROLLUP_METRICS}} for s in rows]
+        if host is not None:
+            rows = rows.filter(host=host)
+        return [{"at": s.at.isoformat(), "host": s.host, **{m: getattr(s, m) for m in ROLLUP_METRICS}} for s in rows]
     rollups = SystemRollup.objects.filter(resolution=resolution, start__gte=start, start__lt=end).order_by("start")
+    if host is not None:
+        rollups = rollups.filter(host=host)
     series = []
     for rollup in rollups:
-        point = {"at": rollup.start.isoformat(), "samples": rollup.samples}
+        point = {"at": rollup.start.isoformat(), "host": rollup.host, "samples": rollup.samples}
         for metric in ROLLUP_METRICS:
             average = rollup.average(metric)
             point[metric] = round(average, 2) if average is not None else None
@@ -192,13 +295,19 @@ def latest_health() -> dict | None:
     }
 
 
-def system_metrics_snapshot(*, now: datetime | None = None) -> dict:
-    """The live system card: latest sample, threshold states, latest health and 24-hour uptime."""
+def system_metrics_snapshot(*, now: datetime | None = None, host: str | None = None) -> dict:
+    """The live system card: every host and the fleet, one host's latest sample and thresholds
+    (``host``, default this one), latest health and 24-hour uptime."""
     now = now or timezone.now()
+    latest = latest_sample(now=now, host=host)
+    hosts = host_list(now=now)
     return {
         "generated_at": now.isoformat(),
-        "latest": latest_sample(now=now),
-        "thresholds": threshold_states(),
+        "host": latest["host"] if latest else (host or settings.CONTROLPANEL_HOST_NAME),
+        "latest": latest,
+        "thresholds": threshold_states(host=latest["host"] if latest else host),
+        "hosts": hosts,
+        "fleet": fleet_summary(hosts),
         "health": latest_health(),
         "uptime_24h": uptime(start=now - timedelta(hours=24), end=now, now=now),
         "sample_seconds": settings.TELEMETRY_SAMPLE_SECONDS,

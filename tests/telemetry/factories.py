@@ -20,8 +20,9 @@ def sample(at: datetime, **values) -> SystemSample:
         "net_sent_bps": 400.0, "load_1": 0.5, "load_5": 0.4, "load_15": 0.3, "app_rss_bytes": 100 * 2**20,
         "app_processes": 3,
     }
+    host, roles = values.pop("host", None), values.pop("roles", None)
     defaults.update(values)
-    return system_sample_store(at=at, values=defaults)
+    return system_sample_store(at=at, values=defaults, host=host, roles=roles)
 
 
 def histogram_row(durations_ms: list[float]) -> dict:
