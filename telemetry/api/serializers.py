@@ -23,6 +23,11 @@ class WindowField(serializers.CharField):
         "range": "The window must be between 1 minute and 366 days.",
     }
 
+    def get_default(self):
+        # The default is written as a client would send it ("1h"), so the schema documents a value the server accepts.
+        default = super().get_default()
+        return self.to_internal_value(default) if isinstance(default, str) else default
+
     def to_internal_value(self, data):
         text = super().to_internal_value(data).strip().lower()
         match = WINDOW_RE.match(text)
@@ -35,7 +40,7 @@ class WindowField(serializers.CharField):
 
 
 class SystemQuerySerializer(serializers.Serializer):
-    window = WindowField(required=False, default=timedelta(hours=1), help_text="How far back the series goes (15m, 6h, 7d…).")
+    window = WindowField(required=False, default="1h", help_text="How far back the series goes (15m, 6h, 7d…).")
     resolution = serializers.ChoiceField(choices=["auto", "raw", "minute", "hour"], required=False, default="auto",
                                          help_text="raw samples (kept 48 h), per-minute (30 days) or per-hour (1 year).")
     host = serializers.CharField(required=False, max_length=100,
@@ -62,11 +67,11 @@ class AlertQuerySerializer(serializers.Serializer):
 
 
 class WindowQuerySerializer(serializers.Serializer):
-    window = WindowField(required=False, default=timedelta(hours=1), help_text="How far back to look (15m, 6h, 7d…).")
+    window = WindowField(required=False, default="1h", help_text="How far back to look (15m, 6h, 7d…).")
 
 
 class EngagementQuerySerializer(serializers.Serializer):
-    window = WindowField(required=False, default=timedelta(days=30), help_text="How far back to look (1d, 7d, 30d…).")
+    window = WindowField(required=False, default="30d", help_text="How far back to look (1d, 7d, 30d…).")
 
 
 class ReportListQuerySerializer(serializers.Serializer):
