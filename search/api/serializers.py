@@ -1,19 +1,57 @@
-from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+import functools
+import sys
+import unicodedata
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from lessons.models import Lesson, LessonProgress
 from search import services
 from search.models import SavedSearch, SearchHistory
 
+# What a client may send as search text, stated once for the schema and the server: 1-200 characters, at least
+# one of them searchable (neither white space nor a control, format, private-use or unassigned character), so the
+# text never cleans down to nothing (search.text.clean_query). The schema's pattern lists the unsearchable
+# characters as literal ranges, built from the same Unicode database the server's test uses.
+QUERY_MAX_LENGTH = 200
 
-@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 2000})
+
+def searchable(char: str) -> bool:
+    return not char.isspace() and not unicodedata.category(char).startswith("C")
+
+
+@functools.cache
+def query_pattern() -> str:
+    """``[^…]``: one searchable character (built once, when the schema is first generated)."""
+    ranges, start = [], None
+    for code in range(sys.maxunicode + 2):
+        skip = code <= sys.maxunicode and not searchable(chr(code))
+        if skip and start is None:
+            start = code
+        elif not skip and start is not None:
+            ranges.append(chr(start) if start == code - 1 else f"{chr(start)}-{chr(code - 1)}")
+            start = None
+    return f"[^{''.join(ranges)}]"
+
+
 class QueryField(serializers.Field):
-    """Search text: trimmed, control characters removed, 1–200 characters (NUL bytes are dropped, not refused)."""
+    """Search text: 1-200 characters, at least one searchable; trimmed and control characters removed (NUL bytes
+    are dropped, not refused)."""
 
-    default_error_messages = {"invalid": "Enter the search text as a string."}
+    default_error_messages = {
+        "invalid": "Enter the search text as a string.",
+        "max_length": f"Search text can be at most {QUERY_MAX_LENGTH} characters.",
+        "no_text": "Enter something to search for.",
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if len(data) > QUERY_MAX_LENGTH:
+            self.fail("max_length")
+        if not any(searchable(char) for char in data):
+            self.fail("no_text")
         try:
             return services.search_query_clean(raw=data)
         except services.InvalidSearchError as exc:
@@ -23,12 +61,23 @@ class QueryField(serializers.Field):
         return value
 
 
+class QueryFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = QueryField
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "minLength": 1, "maxLength": QUERY_MAX_LENGTH, "pattern": query_pattern()}
+
+
 class SearchQueryInputSerializer(serializers.Serializer):
-    q = QueryField(help_text="What to look for: 1–200 characters after trimming. Every word must occur in the "
+    q = QueryField(help_text="What to look for: 1–200 characters, not only white space or control characters. Every word must occur in the "
                              "lesson's title, summary, body, tags or category name (case-insensitive, inside words too).")
     turbo = serializers.BooleanField(required=False, allow_null=True, default=None,
                                      help_text="Use the full-text index; defaults to your preference.")
     category = serializers.SlugField(required=False, max_length=40, help_text="Only lessons of this category (slug).")
+    difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5,
+                                          help_text="Only lessons of this level; combines with the other filters.")
+    style = serializers.ChoiceField(required=False, choices=Lesson.Style.choices,
+                                    help_text="Only lessons of this style; combines with the other filters.")
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=10_000)
     page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
 
@@ -46,6 +95,9 @@ class SearchHitOutputSerializer(serializers.Serializer):
     difficulty = serializers.IntegerField()
     snippet = serializers.CharField(source="snippet_html", help_text="HTML-escaped excerpt; matches in <mark>.")
     score = serializers.FloatField(allow_null=True, help_text="Relevance within this result list; higher is better.")
+    style = serializers.CharField()
+    status = serializers.ChoiceField(choices=LessonProgress.Status.choices,
+                                     help_text="Your status on the lesson: not_started, in_progress or completed.")
 
     def get_category(self, hit) -> dict:
         return {"slug": hit.category, "name": hit.category_name}
@@ -64,6 +116,11 @@ class SearchResultOutputSerializer(serializers.Serializer):
     turbo_used = serializers.BooleanField()
     strategy = serializers.CharField(help_text="index, index+check or scan; none for a query without words.")
     cached = serializers.BooleanField()
+    suggestion = serializers.CharField(help_text='"Did you mean": a nearby query that finds lessons, when this one '
+                                                 'found none (turbo); otherwise empty.')
+    facets = serializers.DictField(child=serializers.DictField(child=serializers.IntegerField()),
+                                   help_text="Matches by category (slug), difficulty and style, filters applied; "
+                                             "counted over the first count matches when count_exact is false.")
     results = SearchHitOutputSerializer(many=True, source="items")
 
 

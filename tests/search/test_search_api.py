@@ -128,10 +128,13 @@ def test_query_is_trimmed_and_control_characters_removed(auth_client, catalog):
     assert [hit["slug"] for hit in body["results"]] == ["colour-wheel"]
 
 
-def test_two_hundred_characters_after_trimming_are_accepted(auth_client, catalog):
-    response = search(auth_client, q="  " + "a" * 200 + "  ")
+def test_two_hundred_characters_as_sent_are_accepted_and_more_refused(auth_client, catalog):
+    """The schema's maxLength (200) bounds the text as sent, so a client that follows it is never refused."""
+    response = search(auth_client, q=" " + "a" * 198 + " ")
     assert response.status_code == 200
     assert response.json()["count"] == 0
+    response = search(auth_client, q="  " + "a" * 198 + "  ")
+    assert response.status_code == 400 and "q" in response.json()["details"]
 
 
 def test_search_needs_authentication(api_client, catalog):
