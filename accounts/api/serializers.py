@@ -86,6 +86,11 @@ class AccountDeleteInputSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
 
 
+# The schema generator documents no body on a DELETE; ``DELETE auth/me/`` takes this one (the serializer's fields).
+ACCOUNT_DELETE_BODY = {"type": "object", "additionalProperties": False, "required": ["password"],
+                       "properties": {"password": {"type": "string", "writeOnly": True, "minLength": 1, "maxLength": 4096}}}
+
+
 class AccountExportOutputSerializer(serializers.Serializer):
     exported_at = serializers.DateTimeField()
     profile = serializers.DictField()

@@ -8,7 +8,7 @@ from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.models import AuthSession
 from controlpanel.api import ratelimit
-from controlpanel.api.schema import error_responses
+from controlpanel.api.schema import REQUEST_BODY_EXTENSION, error_responses
 from controlpanel.errors import ApplicationError, NotFoundError
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -97,8 +97,9 @@ class MeView(APIView):
         return Response(s.UserOutputSerializer(user).data)
 
     @extend_schema(request=s.AccountDeleteInputSerializer, responses={204: None, **error_responses(400, 401, 429)},
-                   description="Delete your account and everything the product holds about you; needs your password.",
-                   tags=["auth"])
+                   description="Delete your account and everything the product holds about you; needs your password "
+                               "(400 wrong_password when it is not).",
+                   extensions={REQUEST_BODY_EXTENSION: s.ACCOUNT_DELETE_BODY}, tags=["auth"])
     def delete(self, request):
         from accounts.deletion import account_delete
 

@@ -1,4 +1,6 @@
-"""OpenAPI helpers: the error envelope documented once, reused by every endpoint; the docs view."""
+"""OpenAPI helpers: the error envelope documented once, reused by every endpoint; the schema's
+settings and its post-processing (the request rule, statuses every operation can answer, links);
+the docs view."""
 
 import base64
 import hashlib
@@ -6,7 +8,7 @@ import re
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers
 
 ErrorEnvelope = inline_serializer(
@@ -19,7 +21,8 @@ ErrorEnvelope = inline_serializer(
 )
 
 _DESCRIPTIONS = {
-    400: "Invalid input (validation_error, parse_error or a service error code).",
+    400: "Invalid input (validation_error, parse_error or a service error code); also an undeclared "
+         "query parameter or body field, named in details.",
     401: "Missing, invalid, expired or revoked credentials.",
     403: "Authenticated but not allowed.",
     404: "No such object (or not yours).",
@@ -63,3 +66,74 @@ class ApiDocsView(SpectacularSwaggerSplitView):
         if request.GET.get("script") is None:
             response.add_post_render_callback(_allow_own_inline_styles)
         return response
+
+
+# --- the schema as served ------------------------------------------------------------------
+
+CONTRACT_DESCRIPTION = """
+
+**One rule for every operation.** A request is answered with a 400 `validation_error` whose
+`details` name the offending parameter or field when it carries a query parameter the operation
+does not list, a body field its request schema does not list (request bodies are
+`additionalProperties: false`), any body on an operation that takes none, an empty or unlisted
+value of an enumerated parameter, an empty numeric or boolean parameter, or a `page` / `page_size`
+outside its bounds. An HTTP method a path does not serve is a 405 with `Allow`, before
+authentication. Every error has the envelope `{"code", "message", "details"}`; every operation
+can answer 503 `service_unavailable` (with `Retry-After`) while its storage is unavailable.
+"""
+
+# Create -> read -> delete chains, for clients and for stateful testing.
+LINKS = {
+    ("search_save_create", "201"): {
+        "GetSavedSearch": ("search_saved_retrieve", {"id": "$response.body#/id"}),
+        "RunSavedSearch": ("search_saved_run_retrieve", {"id": "$response.body#/id"}),
+        "DeleteSavedSearch": ("search_saved_destroy", {"id": "$response.body#/id"}),
+    },
+    ("auth_login_create", "200"): {
+        "RevokeSession": ("auth_sessions_destroy", {"session_id": "$response.body#/session_id"}),
+    },
+    ("auth_register_create", "201"): {
+        "RevokeSession": ("auth_sessions_destroy", {"session_id": "$response.body#/tokens/session_id"}),
+    },
+}
+REQUEST_BODY_EXTENSION = "x-request-body"  # a body on a DELETE, which the generator leaves out
+
+
+def _error_response(status: int) -> dict:
+    return {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+            "description": _DESCRIPTIONS[status]}
+
+
+def postprocess_contract(result, generator, request, public):
+    """Document what the API's one request rule (controlpanel.api.contract) and its storage imply."""
+    writes = {"post", "put", "patch", "delete"}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            body = operation.pop(REQUEST_BODY_EXTENSION, None)
+            if body is not None:
+                operation["requestBody"] = {"content": {"application/json": {"schema": body}}, "required": True}
+            responses = operation.setdefault("responses", {})
+            statuses = [400, 503] + ([415] if method in writes else [])
+            for status in statuses:
+                responses.setdefault(str(status), _error_response(status))
+            for (operation_id, code), links in LINKS.items():
+                if operation_id == operation.get("operationId") and code in responses:
+                    responses[code]["links"] = {name: {"operationId": target, "parameters": parameters}
+                                                for name, (target, parameters) in links.items()}
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result
+
+
+SCHEMA_SETTINGS = {
+    "DESCRIPTION": settings.SPECTACULAR_SETTINGS.get("DESCRIPTION", "") + CONTRACT_DESCRIPTION,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "controlpanel.api.schema.postprocess_contract"],
+}
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """``/api/v1/schema/``: the schema with the API's request rule, extra statuses and links."""
+
+    custom_settings = SCHEMA_SETTINGS

@@ -171,17 +171,26 @@ def test_logout_ends_only_that_session(api_client, user, tokens):
     assert bearer(other["access"]).get("/api/v1/auth/me/").status_code == 200
 
 
-def test_me_patch_changes_allow_listed_fields_only(auth_client, user):
+def test_me_patch_refuses_fields_outside_the_allow_list_and_changes_nothing(auth_client, user):
     response = auth_client.patch(
         "/api/v1/auth/me/",
         {"first_name": "Ada", "is_staff": True, "is_superuser": True, "username": "root"},
         format="json",
     )
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert set(response.json()["details"]) == {"is_staff", "is_superuser", "username"}
+    user.refresh_from_db()
+    assert user.first_name != "Ada"
+    assert not user.is_staff and not user.is_superuser
+    assert user.username != "root"
+
+
+def test_me_patch_changes_allow_listed_fields(auth_client, user):
+    response = auth_client.patch("/api/v1/auth/me/", {"first_name": "Ada"}, format="json")
     assert response.status_code == 200
     user.refresh_from_db()
     assert (user.first_name, user.email) == ("Ada", f"{user.username}@example.com")  # e-mail: POST auth/email/
-    assert not user.is_staff and not user.is_superuser
-    assert user.username != "root"
 
 
 def test_me_patch_rejects_invalid_email(auth_client):

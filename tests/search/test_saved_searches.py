@@ -92,5 +92,8 @@ def test_saving_needs_a_valid_query(auth_client, catalog):
 
 def test_the_owner_cannot_be_chosen_by_the_client(auth_client, other_user, catalog, user):
     response = save(auth_client, query="grey", user=other_user.pk, user_id=other_user.pk)
-    assert response.status_code == 201
+    assert response.status_code == 400
+    assert set(response.json()["details"]) == {"user", "user_id"}
+    assert not SavedSearch.objects.exists()
+    assert save(auth_client, query="grey").status_code == 201
     assert SavedSearch.objects.get().user == user

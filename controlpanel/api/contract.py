@@ -1,0 +1,206 @@
+"""The API's one request rule, enforced for every operation from the schema the API publishes.
+
+Every operation under ``/api/v1/`` answers the same way to a request that does not fit what the
+OpenAPI schema (``/api/v1/schema/``) declares for it:
+
+- an HTTP method the route does not serve: 405 ``method_not_allowed`` with ``Allow``, decided
+  before authentication (which methods a path serves is public in the schema anyway);
+- a query parameter the operation does not declare: 400 ``validation_error`` naming it;
+- a body field the operation does not declare (or any body on an operation that takes none):
+  400 ``validation_error`` naming it;
+- an empty or undeclared value of an enumerated query parameter, or an empty value of a
+  numeric or boolean one: 400 ``validation_error`` naming it.
+
+Value rules beyond these (lengths, ranges, formats) stay with the serializers and filter sets
+that read the values; ``page`` and ``page_size`` with the paginator. The declarations are read
+from the schema itself, generated once per process with the same settings that serve it, so the
+server and the document cannot drift apart: a parameter is accepted exactly when it is documented.
+
+Apart from the 405 these checks run after authentication and permissions, so a client without
+credentials still gets its 401 first. :func:`serve_with_contract` puts every API view behind
+:class:`ApiContract`, so views need nothing of their own.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from django.urls import URLPattern, URLResolver
+from rest_framework import exceptions
+
+UNKNOWN_FIELD = "Unknown field."
+UNKNOWN_PARAMETER = "Unknown query parameter."
+EMPTY_PARAMETER = "This parameter cannot be empty."
+NO_BODY = "This operation takes no request body."
+CHOICE = "Choose one of: {choices}."
+_WRITES = {"post", "put", "patch", "delete"}
+_PATH_PARAMETER = re.compile(r"<(?:[^>:]+:)?[^>]+>|\{[^}]+\}")
+
+
+@dataclass(frozen=True)
+class QueryParameter:
+    name: str
+    type: str | None
+    enum: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class OperationContract:
+    """What one operation accepts: its query parameters and its body's fields."""
+
+    query: dict[str, QueryParameter] = field(default_factory=dict)
+    has_body: bool = False
+    body_fields: frozenset[str] | None = None  # None: the body is not an object with fixed fields
+    item_fields: frozenset[str] | None = None  # a body that is a list of objects: each item's fields
+
+
+def _key(path: str) -> str:
+    """A route or schema path with its parameters blanked: ``/api/v1/lessons/{}/start/``."""
+    return _PATH_PARAMETER.sub("{}", path if path.startswith("/") else f"/{path}")
+
+
+def _resolve(schema: dict, node: dict | None) -> dict:
+    while node and "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node or {}
+
+
+def _fields(schema: dict, node: dict) -> frozenset[str] | None:
+    node = _resolve(schema, node)
+    if node.get("type") == "object" and "properties" in node:
+        return frozenset(node["properties"])
+    return None
+
+
+def _operation(schema: dict, operation: dict) -> OperationContract:
+    query = {}
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        spec = _resolve(schema, parameter.get("schema"))
+        enum = spec.get("enum")
+        query[parameter["name"]] = QueryParameter(
+            name=parameter["name"], type=spec.get("type"),
+            enum=tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in enum if v is not None) if enum else None)
+    body = operation.get("requestBody")
+    if body is None:
+        return OperationContract(query=query)
+    media = _resolve(schema, next(iter(body.get("content", {}).values()), {}).get("schema"))
+    items = _fields(schema, media.get("items", {})) if media.get("type") == "array" else None
+    return OperationContract(query=query, has_body=True, body_fields=_fields(schema, media), item_fields=items)
+
+
+_contracts: dict[tuple[str, str], OperationContract] | None = None
+_lock = threading.Lock()
+
+
+def contracts() -> dict[tuple[str, str], OperationContract]:
+    """Every operation's contract, keyed by (path with blanked parameters, lower-case method)."""
+    global _contracts
+    if _contracts is None:
+        with _lock:
+            if _contracts is None:
+                from drf_spectacular.generators import SchemaGenerator
+                from drf_spectacular.settings import patched_settings
+
+                from controlpanel.api.schema import SCHEMA_SETTINGS
+
+                with patched_settings(SCHEMA_SETTINGS):
+                    schema = SchemaGenerator().get_schema(request=None, public=True)
+                _contracts = {(_key(path), method): _operation(schema, operation)
+                              for path, operations in schema["paths"].items()
+                              for method, operation in operations.items()}
+    return _contracts
+
+
+def _has_body(request) -> bool:
+    meta = request.META
+    return bool(meta.get("CONTENT_LENGTH") not in (None, "", "0") or meta.get("HTTP_TRANSFER_ENCODING"))
+
+
+def _query_errors(request, contract: OperationContract) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name in request.query_params:
+        declared = contract.query.get(name)
+        if declared is None:
+            errors[name] = [UNKNOWN_PARAMETER]
+            continue
+        for value in request.query_params.getlist(name):
+            if value == "" and (declared.enum or declared.type in {"integer", "number", "boolean"}):
+                errors[name] = [EMPTY_PARAMETER]
+            elif declared.enum and value not in declared.enum:
+                errors[name] = [CHOICE.format(choices=", ".join(declared.enum))]
+    return errors
+
+
+def _unknown(data: dict, allowed: frozenset[str] | None, prefix: str = "") -> dict[str, list[str]]:
+    if allowed is None or not isinstance(data, dict):
+        return {}
+    return {f"{prefix}{name}": [UNKNOWN_FIELD] for name in sorted(set(data) - allowed)}
+
+
+def _body_errors(request, contract: OperationContract) -> dict[str, list[str]]:
+    if request.method.lower() not in _WRITES or not _has_body(request):
+        return {}
+    data = request.data  # a body that does not parse is the parser's 400 (or 415)
+    if not contract.has_body:
+        if isinstance(data, dict):
+            return _unknown(data, frozenset())
+        return {"non_field_errors": [NO_BODY]} if data not in (None, "", [], {}) else {}
+    if isinstance(data, list) and contract.item_fields is not None:
+        errors: dict[str, list[str]] = {}
+        for index, item in enumerate(data):
+            errors.update(_unknown(item, contract.item_fields, prefix=f"{index}."))
+        return errors
+    return _unknown(data, contract.body_fields)
+
+
+def enforce(request, view) -> None:
+    """Raise a 400 ``validation_error`` naming whatever the request carries that its operation does not declare."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return
+    contract = contracts().get((_key(match.route), request.method.lower()))
+    if contract is None:  # HEAD and OPTIONS are not operations of their own
+        return
+    errors = {**_query_errors(request, contract), **_body_errors(request, contract)}
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+class ApiContract:
+    """Mixed into every API view by :func:`serve_with_contract`: the rule of this module."""
+
+    def initial(self, request, *args, **kwargs):
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method)  # before authentication; Allow is on every response
+        super().initial(request, *args, **kwargs)
+        enforce(request, self)
+
+
+def _with_contract(callback):
+    view_class = getattr(callback, "cls", None)
+    if view_class is None or issubclass(view_class, ApiContract):
+        return callback
+    contracted = type(view_class.__name__, (ApiContract, view_class),
+                      {"__module__": view_class.__module__, "__doc__": view_class.__doc__,
+                       "__qualname__": view_class.__qualname__})
+    actions = getattr(callback, "actions", None)
+    if actions is not None:
+        return contracted.as_view(actions, **callback.initkwargs)
+    return contracted.as_view(**callback.initkwargs)
+
+
+def serve_with_contract(patterns, *, exclude=()) -> list:
+    """Put every DRF view under ``patterns`` (included URL confs too) behind :class:`ApiContract`."""
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            serve_with_contract(entry.url_patterns, exclude=exclude)
+        elif isinstance(entry, URLPattern):
+            view_class = getattr(entry.callback, "cls", None)
+            if view_class is not None and not issubclass(view_class, tuple(exclude)):
+                entry.callback = _with_contract(entry.callback)
+    return patterns
