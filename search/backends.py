@@ -1,188 +1,99 @@
-"""The two search modes over published lessons: plain (ORM scan) and turbo (full-text index).
+"""The two search modes over published lessons: plain (the ORM scan) and turbo (the databases' indexes).
 
-What matches (both modes, by construction)
--------------------------------------------
-A lesson matches a query when **every word of the query occurs, case-insensitively, inside its
-title, summary, body, tags or category name** — as a substring, so ``col`` finds "colour" and
-"watercolour". Words are runs of letters and digits (:mod:`search.text`); anything else in the
-query only separates words. A query without any word matches nothing.
+Plain: the baseline
+-------------------
+A lesson matches when every word of the query (runs of letters and digits, :mod:`search.text`)
+occurs case-insensitively inside its title, summary, body, tags or category name, as a
+substring: one ``icontains`` per word. Title matches first, then summary matches, then by title.
+The turbo status compares turbo's timings with this scan.
 
-* Plain mode is exactly that, in the ORM: one ``icontains`` per word over the five fields.
-* Turbo mode answers the same question from the index. A query word is a substring of a field
-  exactly when it is a substring of one of the field's indexed words (a word never spans a
-  separator), so each query word *expands* to the indexed terms that contain it, looked up in
-  an in-process copy of the term vocabulary: the terms it starts (matched with the engine's
-  prefix query when there are many) and the terms it is found inside. A word found inside more
-  than ``SEARCH_EXPANSION_LIMIT`` terms (``e``, ``at``) is *broad*: it is not expanded but
-  checked on the candidates the other words select, by ``instr``/``strpos`` on the normalized
-  text. When every word is broad the query runs as a plain scan ("scan" strategy).
+Turbo: what people expect
+-------------------------
+Turbo finds the union of two sets, each from an index the database maintains itself:
 
-Case folding is Python's ``str.lower`` in turbo mode; SQLite's ``LIKE`` folds ASCII letters
-only, so for words with non-ASCII capitals plain mode on SQLite can find fewer lessons. For
-ASCII words (the catalog's language) the two modes return the same set.
+* **substrings**: every word is a case-insensitive substring of the lesson's text (SQLite's
+  FTS5 ``trigram`` tokenizer, PostgreSQL ``ILIKE`` over a ``pg_trgm`` GIN index). It is the
+  plain scan's question, so every lesson plain finds, turbo finds too. Words under three
+  letters have no trigram: they are checked on the rows the other words select, and a query
+  made only of them runs the plain scan.
+* **words**: every word matches a word of the lesson by its stem (FTS5 ``porter``,
+  PostgreSQL's ``english`` configuration: "shadows" finds "shadow"), the last word also as a
+  prefix (as you type), and a word the catalog does not contain also by its typos: words of
+  the catalog within one edit (insert, delete, substitute, swap) for 5+ letters, two edits for
+  9+ (Meilisearch's defaults). A word the catalog contains is never "corrected".
 
-Order and bounded work (turbo)
-------------------------------
-Ranking every match of a common word is slower than a scan, so turbo bounds its work. One
-index query reads the ids of at most ``SEARCH_COUNT_LIMIT`` + 1 matches: that is the count,
-exact up to the limit and reported as "at least" beyond it (``count_exact`` false, like a
-search engine's "1,000+ results"). If at most ``SEARCH_RANK_CANDIDATES`` lessons match, they
-are all candidates. Otherwise the candidates are the lessons whose title holds every word (up
-to the same cap, from the title-only table or vector) and, when the page reaches past those,
-the first matches. Only candidates get a relevance score, and fewer of them when the words
-expand to many index terms (relevance costs about rows x terms; a page's worth always is):
-bm25 on SQLite with column weights title 10, tags 5, category 3, summary 2, body 1;
-``ts_rank`` over title (A), tags and category (B) and summary (C) on PostgreSQL. The order
-is: lessons whose title holds every word first, then by relevance, then by id; matches outside
-the candidates follow by id. Plain mode orders title matches first too (then summary matches,
-then by title).
+Typo candidates come from ``search_word`` (every word of the catalog): a word within k edits
+of the query word keeps its first or last half intact when k = 1 (for k = 2 its first or last
+third), so two range scans of an index give the candidates and the edit distance is computed
+on them only. When nothing matches, the same candidates give the "did you mean" suggestion.
 
-The strategy also follows term frequency: every indexed term carries its exact lesson count,
-so when the counts alone prove more matches than the count limit (a word in most lessons, or
-several such words), turbo does not count at all and reads only title matches for the page.
+Order and bounded work
+----------------------
+At most ``SEARCH_COUNT_LIMIT`` + 1 matching ids are read: the count is exact up to the limit
+and "at least" beyond (``count_exact`` false, a search engine's "1,000+"). Up to
+``SEARCH_RANK_CANDIDATES`` matches are all ranked: title matches (every word in the title)
+first, then by relevance (bm25 with title 10, tags 5, category 3, summary 2, body 1 on
+SQLite; ``ts_rank`` over weights A-D on PostgreSQL; substring-only matches score 0), then by
+id. Beyond that the title matches (up to the same cap) are ranked and lead, and the other
+matches follow in id order, so every page is stable and every match is reachable.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
-import logging
-import threading
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from lessons.models import Lesson
 from search import index
-from search.models import SearchTerm
 
-logger = logging.getLogger("controlpanel.search")
-
-
-# --- vocabulary --------------------------------------------------------------------------------
-
-class Vocabulary:
-    """Every indexed term with its lesson count: sorted (prefix ranges by bisection), joined (substrings)."""
-
-    def __init__(self, version: str, rows: list[tuple[str, int]]):
-        rows.sort()
-        self.version = version
-        self.terms = [term for term, _ in rows]
-        self.documents = [n for _, n in rows]
-        # Substring search scans a blob of terms; a word with a letter can only be inside a term
-        # with one, and a number only inside a term with a digit, so each gets its own blob.
-        self.blobs = {
-            "letters": "\n" + "\n".join(t for t in self.terms if not t.isdigit()) + "\n",
-            "digits": "\n" + "\n".join(t for t in self.terms if any(c.isdigit() for c in t)) + "\n",
-        }
-
-    def __len__(self) -> int:
-        return len(self.terms)
-
-    def prefix_range(self, word: str) -> tuple[int, int]:
-        lo = bisect.bisect_left(self.terms, word)
-        hi = bisect.bisect_left(self.terms, word + "\U0010ffff", lo)
-        return lo, hi
-
-    def documents_of(self, term: str) -> int:
-        at = bisect.bisect_left(self.terms, term)
-        return self.documents[at] if at < len(self.terms) and self.terms[at] == term else 0
-
-    def infix_terms(self, word: str, limit: int) -> list[str]:
-        """Terms containing ``word`` after their first character; at most ``limit`` + 1 of them."""
-        found: dict[int, str] = {}
-        blob = self.blobs["digits" if word.isdigit() else "letters"]
-        at = blob.find(word, 1)
-        while at != -1:
-            if blob[at - 1] != "\n":
-                start = blob.rfind("\n", 0, at) + 1
-                end = blob.index("\n", at)
-                if start not in found:
-                    found[start] = blob[start:end]
-                    if len(found) > limit:
-                        break
-                at = blob.find(word, end)  # the rest of this term is already counted
-            else:
-                at = blob.find(word, at + 1)
-        return list(found.values())
-
-    def expand(self, word: str, limit: int) -> Expansion:
-        lo, hi = self.prefix_range(word)
-        infix = self.infix_terms(word, limit)
-        if len(infix) > limit:
-            return Expansion(word=word, terms=(), prefix=False, broad=True, documents=0)
-        # the word's lessons are at least those of its most frequent term
-        documents = max([*self.documents[lo:hi], *(self.documents_of(t) for t in infix), 0])
-        if (hi - lo) + len(infix) <= limit:
-            terms = tuple(dict.fromkeys([*self.terms[lo:hi], *infix]))
-            return Expansion(word=word, terms=terms, prefix=False, broad=False, documents=documents)
-        return Expansion(word=word, terms=tuple(infix), prefix=True, broad=False, documents=documents)
-
-
-_vocabulary: Vocabulary | None = None
-_vocabulary_lock = threading.Lock()
-
-
-def vocabulary(version: str) -> Vocabulary:
-    """The vocabulary as of catalog stamp ``version``, reloaded in this process when the stamp moves."""
-    global _vocabulary
-    current = _vocabulary
-    if current is not None and current.version == version:
-        return current
-    with _vocabulary_lock:
-        current = _vocabulary
-        if current is None or current.version != version:
-            rows = list(SearchTerm.objects.filter(documents__gt=0).values_list("term", "documents"))
-            current = Vocabulary(version, rows)
-            _vocabulary = current
-    return current
-
-
-# --- plans and results -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Expansion:
-    """How one query word is matched: explicit terms, the engine's prefix query, or a check."""
-
-    word: str
-    terms: tuple[str, ...]
-    prefix: bool
-    broad: bool
-    documents: int  # a lower bound on the lessons containing the word
-
-    @property
-    def impossible(self) -> bool:
-        return not (self.terms or self.prefix or self.broad)
+MIN_TRIGRAM = 3
+SUGGEST_CANDIDATES = 2000
 
 
 @dataclass(frozen=True)
-class Plan:
-    words: tuple[str, ...]
-    narrow: tuple[Expansion, ...]
-    broad: tuple[str, ...]
-    category_id: int | None
-    min_matches: int = 0  # a lower bound on the matching lessons, from term frequencies
+class Filters:
+    category_id: int | None = None
+    difficulty: int | None = None
+    style: str | None = None
 
-    @property
-    def strategy(self) -> str:
-        if not self.narrow:
-            return "scan"
-        return "index+check" if self.broad else "index"
+    def q(self) -> Q:
+        q = Q()
+        if self.category_id is not None:
+            q &= Q(category_id=self.category_id)
+        if self.difficulty is not None:
+            q &= Q(difficulty=self.difficulty)
+        if self.style:
+            q &= Q(style=self.style)
+        return q
 
 
 @dataclass
 class Matches:
-    """One page of matching lesson ids, best first, with their scores."""
+    """One page of matching lesson ids, best first, with their scores, and the facets of the matches."""
 
     rows: list[tuple[int, float | None]] = field(default_factory=list)
     count: int = 0
     count_exact: bool = True
     has_next: bool = False
     strategy: str = "none"
+    facets: dict = field(default_factory=dict)
+    suggestion: str = ""
+
+
+def facet_counts(queryset) -> dict:
+    """Matches by category (slug), difficulty and style: one grouped query."""
+    facets: dict[str, dict] = {"category": {}, "difficulty": {}, "style": {}}
+    rows = queryset.order_by().values_list("category__slug", "difficulty", "style").annotate(n=Count("id"))
+    for category, difficulty, style, n in rows:
+        for name, value in (("category", category), ("difficulty", difficulty), ("style", style)):
+            facets[name][value] = facets[name].get(value, 0) + n
+    return facets
 
 
 # --- plain -----------------------------------------------------------------------------------
@@ -192,260 +103,288 @@ def _word_q(word: str) -> Q:
             | Q(tags__icontains=word) | Q(category__name__icontains=word))
 
 
-def plain_search(words: tuple[str, ...], *, category_id: int | None, offset: int, limit: int) -> Matches:
+def plain_queryset(words: tuple[str, ...], filters: Filters):
+    return Lesson.objects.published().filter(reduce(and_, (_word_q(w) for w in words))).filter(filters.q())
+
+
+def plain_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit: int) -> Matches:
     """The ORM scan: every word ``icontains`` one of the fields; title, then summary matches first."""
     if not words:
         return Matches()
-    queryset = Lesson.objects.published().filter(reduce(and_, (_word_q(w) for w in words)))
-    if category_id is not None:
-        queryset = queryset.filter(category_id=category_id)
+    queryset = plain_queryset(words, filters)
     count = queryset.count()
-    if offset >= count:
-        return Matches(count=count, strategy="scan")
     in_title = reduce(and_, (Q(title__icontains=w) for w in words))
     in_summary = reduce(and_, (Q(summary__icontains=w) for w in words))
     score = (Case(When(in_title, then=Value(2)), default=Value(0), output_field=IntegerField())
              + Case(When(in_summary, then=Value(1)), default=Value(0), output_field=IntegerField()))
     rows = list(queryset.annotate(score=score).order_by("-score", "title", "id")
-                .values_list("id", "score")[offset:offset + limit])
+                .values_list("id", "score")[offset:offset + limit]) if offset < count else []
     return Matches(rows=[(pk, float(s)) for pk, s in rows], count=count, count_exact=True,
-                   has_next=offset + limit < count, strategy="scan")
+                   has_next=offset + limit < count, strategy="scan", facets=facet_counts(queryset) if count else {})
+
+
+# --- typo candidates ---------------------------------------------------------------------------
+
+def allowed_typos(word: str) -> int:
+    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit); ``limit`` + 1 when larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], before[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        before, prev = prev, cur
+    return prev[-1]
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def known_words(words: tuple[str, ...]) -> set[str]:
+    if not words:
+        return set()
+    marks = ", ".join(["%s"] * len(words))
+    return {row[0] for row in _fetch(f"SELECT word FROM {index.WORD_TABLE} WHERE word IN ({marks})", list(words))}
+
+
+def near_words(word: str, limit: int) -> list[tuple[int, str]]:
+    """Catalog words within ``limit`` edits of ``word``, nearest first, as (distance, word).
+
+    Cut ``word`` into ``limit`` + 1 pieces: a word within ``limit`` edits keeps one of them
+    (pigeonhole), so the candidates are the words that start with the first piece, end with the
+    last (``drow`` is the reversed word) or, for two edits, contain the middle one.
+    """
+    piece = max(1, len(word) // (limit + 1))
+    head, tail, top = word[:piece], word[::-1][:piece], "\U0010ffff"
+    low, high = len(word) - limit, len(word) + limit
+    sized = "AND length(word) BETWEEN %s AND %s"
+    sql = (f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s {sized} "
+           f"UNION SELECT word FROM {index.WORD_TABLE} WHERE drow >= %s AND drow < %s {sized}")
+    params = [head, head + top, low, high, tail, tail + top, low, high]
+    if limit > 1:
+        position = "strpos(word, %s)" if index.is_postgres() else "instr(word, %s)"
+        sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE {position} > 0 {sized}"
+        params += [word[piece:2 * piece], low, high]
+    rows = _fetch(f"{sql} LIMIT %s", [*params, SUGGEST_CANDIDATES])
+    near = [(edit_distance(word, row[0], limit), row[0]) for row in rows]
+    return sorted((d, w) for d, w in near if 0 < d <= limit)
 
 
 # --- turbo -----------------------------------------------------------------------------------
 
-def plan(words: tuple[str, ...], *, category_id: int | None, version: str, documents: int) -> Plan | None:
-    """Expand the words against the vocabulary; ``None`` when some word is in no indexed term.
+@dataclass(frozen=True)
+class Query:
+    """A turbo query: the words, their typo expansions, the filters."""
 
-    ``documents`` is the number of indexed lessons. Without a category filter or broad words the
-    matches are at least sum(lower bounds) - (words - 1) * documents (each word misses at most
-    documents - its lower bound lessons), which lets a very common query skip counting.
-    """
-    vocab = vocabulary(version)
-    limit = settings.SEARCH_EXPANSION_LIMIT
-    expansions = [vocab.expand(word, limit) for word in words]
-    if any(e.impossible for e in expansions):
-        return None
-    narrow = tuple(e for e in expansions if not e.broad)
-    broad = tuple(e.word for e in expansions if e.broad)
-    min_matches = 0
-    if narrow and not broad and category_id is None:
-        min_matches = max(0, sum(e.documents for e in narrow) - (len(narrow) - 1) * documents)
-    return Plan(words=words, narrow=narrow, broad=broad, category_id=category_id, min_matches=min_matches)
+    words: tuple[str, ...]
+    typos: tuple[tuple[str, ...], ...]
+    filters: Filters
+
+    @property
+    def long_words(self) -> tuple[str, ...]:
+        return tuple(w for w in self.words if len(w) >= MIN_TRIGRAM)
+
+    @property
+    def short_words(self) -> tuple[str, ...]:
+        return tuple(w for w in self.words if len(w) < MIN_TRIGRAM)
+
+
+def build_query(words: tuple[str, ...], filters: Filters) -> Query:
+    known = known_words(tuple(w for w in words if allowed_typos(w)))
+    typos = tuple(
+        tuple(w for _, w in near_words(word, allowed_typos(word))[:8]) if allowed_typos(word) and word not in known
+        else () for word in words
+    )
+    return Query(words=words, typos=typos, filters=filters)
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
 
 
 class SqliteEngine:
-    """FTS5 queries; the expression is built from index terms only, each one quoted."""
+    """FTS5 (porter and trigram); expressions are built from quoted words only."""
 
-    TEXT_COLUMNS = "{title tags category summary body}"
-    BM25 = f"bm25({index.FTS_TABLE}, 10.0, 5.0, 3.0, 2.0, 1.0, 0.0)"
-    FIELDS = ("title", "tags", "category", "summary", "body")
+    BM25 = f"bm25({index.STEM_TABLE}, 10.0, 5.0, 3.0, 2.0, 1.0)"
 
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.terms = sum(len(e.terms) + e.prefix for e in plan.narrow)
-        words = " AND ".join(self._word(e) for e in plan.narrow)
-        facet = f' AND {{facets}} : "c{int(plan.category_id)}"' if plan.category_id is not None else ""
-        self.match = f"{self.TEXT_COLUMNS} : ({words}){facet}"
-        self.title_match = f"{{title}} : ({words}){facet}"
-        self.check, self.check_params = self._checks(self.FIELDS)
-        self.title_check, self.title_check_params = self._checks(("title",))
+    def __init__(self, query: Query):
+        self.query = query
+        parts = []
+        for n, (word, typos) in enumerate(zip(query.words, query.typos, strict=True)):
+            terms = [_quote(word), *(_quote(t) for t in typos)]
+            if n == len(query.words) - 1:
+                terms.append(_quote(word) + " *")
+            parts.append("(" + " OR ".join(terms) + ")")
+        self.stem = " AND ".join(parts)
+        self.trigram = " AND ".join(_quote(w) for w in query.long_words)
+        filters = query.filters
+        self.join, self.filter_params = "", []
+        conditions = [("l.category_id = %s", filters.category_id), ("l.difficulty = %s", filters.difficulty),
+                      ("l.style = %s", filters.style or None)]
+        conditions = [(sql, value) for sql, value in conditions if value is not None]
+        if conditions:
+            self.join = "CROSS JOIN lessons_lesson l ON l.id = f.rowid"
+            self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
+            self.filter_params = [value for _, value in conditions]
+        else:
+            self.filter_sql = ""
 
-    @staticmethod
-    def _quote(term: str) -> str:
-        return '"' + term.replace('"', '""') + '"'
+    def _select(self, table: str, match: str, extra: str, extra_params: list, after: int, limit: int,
+                among: list[int] | None) -> list[int]:
+        restrict, restrict_params = "", []
+        if among is not None:
+            restrict, restrict_params = " AND f.rowid IN (SELECT value FROM json_each(%s))", [json.dumps(among)]
+        sql = (f"SELECT f.rowid FROM {table} f {self.join} WHERE {table} MATCH %s{extra}{self.filter_sql}{restrict} "
+               "AND f.rowid > %s ORDER BY f.rowid LIMIT %s")
+        return [r[0] for r in _fetch(sql, [match, *extra_params, *self.filter_params, *restrict_params, after, limit])]
 
-    def _word(self, expansion: Expansion) -> str:
-        parts = [self._quote(t) for t in expansion.terms]
-        if expansion.prefix:
-            parts.append(self._quote(expansion.word) + " *")
-        return "(" + " OR ".join(parts) + ")"
-
-    def _checks(self, columns: tuple[str, ...]) -> tuple[str, list]:
+    def _short(self, columns: tuple[str, ...]) -> tuple[str, list]:
         sql, params = "", []
-        for word in self.plan.broad:
-            sql += " AND (" + " OR ".join(f"instr({c}, %s) > 0" for c in columns) + ")"
-            params += [word] * len(columns)
+        for word in self.query.short_words:
+            sql += " AND (" + " OR ".join(f"f.{c} LIKE %s" for c in columns) + ")"
+            params += [f"%{word}%"] * len(columns)
         return sql, params
 
-    def _fetch(self, sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+    def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False) -> list[int]:
+        """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
+        stem = f"{{title}} : ({self.stem})" if title else self.stem
+        found = set(self._select(index.STEM_TABLE, stem, "", [], after, limit, among))
+        if self.trigram:
+            short, params = self._short(("title",) if title else ("title", "content"))
+            trigram = f"{{title}} : ({self.trigram})" if title else self.trigram
+            found.update(self._select(index.TRIGRAM_TABLE, trigram, short, params, after, limit, among))
+        return sorted(found)[:limit]
 
-    def ids(self, limit: int) -> list[int]:
-        """The first ``limit`` matching lesson ids, in id order."""
-        sql = f"SELECT rowid FROM {index.FTS_TABLE} WHERE {index.FTS_TABLE} MATCH %s{self.check} LIMIT %s"
-        return [row[0] for row in self._fetch(sql, [self.match, *self.check_params, limit])]
-
-    def title_ids(self, ids: list[int]) -> set[int]:
-        """Which of ``ids`` (the first len(ids) matches) have every word in their title."""
+    def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
-            return set()
-        table = index.FTS_TITLE_TABLE
-        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH %s{self.title_check} AND rowid <= %s"
-        return {row[0] for row in self._fetch(sql, [self.title_match, *self.title_check_params, max(ids)])}
-
-    def scored(self, ids: list[int], in_title: set[int]) -> list[tuple[int, float, bool]]:
-        """(id, relevance, title match) of ``ids``, which are the first len(ids) matches."""
-        if not ids:
-            return []
-        sql = (f"SELECT rowid, {self.BM25} FROM {index.FTS_TABLE} WHERE {index.FTS_TABLE} MATCH %s{self.check} "
-               "LIMIT %s")
-        rows = self._fetch(sql, [self.match, *self.check_params, len(ids)])
-        return [(pk, -float(rank), pk in in_title) for pk, rank in rows]
-
-    def titled(self, limit: int) -> list[tuple[int, float]]:
-        """The first ``limit`` lessons whose title holds every word, with their relevance (title bm25)."""
-        table = index.FTS_TITLE_TABLE
-        sql = f"SELECT rowid, bm25({table}, 1.0, 0.0) FROM {table} WHERE {table} MATCH %s{self.title_check} LIMIT %s"
-        return [(pk, -float(rank)) for pk, rank in self._fetch(sql, [self.title_match, *self.title_check_params, limit])]
-
-    def rest(self, exclude: list[int], offset: int, limit: int) -> list[int]:
-        sql = (f"SELECT rowid FROM {index.FTS_TABLE} WHERE {index.FTS_TABLE} MATCH %s{self.check} "
-               "AND rowid NOT IN (SELECT value FROM json_each(%s)) ORDER BY rowid LIMIT %s OFFSET %s")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [self.match, *self.check_params, json.dumps(exclude), limit, offset])
-            return [row[0] for row in cursor.fetchall()]
-
-    def run(self, fn):
-        return fn()
+            return {}
+        sql = (f"SELECT rowid, {self.BM25} FROM {index.STEM_TABLE} WHERE {index.STEM_TABLE} MATCH %s "
+               "AND rowid IN (SELECT value FROM json_each(%s))")
+        return {pk: -float(rank) for pk, rank in _fetch(sql, [self.stem, json.dumps(ids)])}
 
 
 class PostgresEngine:
-    """tsvector/GIN queries; tsquery literals are built from index terms only, each one quoted.
+    """tsvector (``english``) and ``ILIKE`` over pg_trgm; words (letters and digits only) become tsquery operands."""
 
-    The planner does not cost de-TOASTing a ``tsvector``, so for frequent words it prefers a
-    sequential scan that unpacks every row's vector (hundreds of times slower than the GIN
-    bitmap), or walks the primary key filtering every row. Turbo queries therefore run in a
-    transaction of their own with sequential and plain index scans switched off (``SET LOCAL``;
-    restored when the search runs inside a caller's transaction).
-    """
+    def __init__(self, query: Query):
+        self.query = query
+        filters = query.filters
+        conditions = [("d.category_id = %s", filters.category_id), ("l.difficulty = %s", filters.difficulty),
+                      ("l.style = %s", filters.style or None)]
+        conditions = [(sql, value) for sql, value in conditions if value is not None]
+        self.join = "JOIN lessons_lesson l ON l.id = d.lesson_id" if filters.difficulty or filters.style else ""
+        self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
+        self.filter_params = [value for _, value in conditions]
 
-    def __init__(self, plan: Plan):
-        self.plan = plan
-        self.terms = sum(len(e.terms) + e.prefix for e in plan.narrow)
-        facet = f" & {index._lexeme(f'{index.FACET_PREFIX}{int(plan.category_id)}')}" if plan.category_id is not None else ""
-        self.query = " & ".join(self._word(e) for e in plan.narrow) + facet
-        self.check = "".join(" AND strpos(content, %s) > 0" for _ in plan.broad)
-        self.title_check = "".join(" AND strpos(title, %s) > 0" for _ in plan.broad)
-        self.check_params = list(plan.broad)
+    def tsquery(self, weight: str = "") -> tuple[str, list]:
+        """Every word (its stem, its typos, the last one as a prefix too); ``weight`` "A" keeps title matches."""
+        parts, params = [], []
+        for n, (word, typos) in enumerate(zip(self.query.words, self.query.typos, strict=True)):
+            operands = [f"{word}:{weight}" if weight else word, *(f"{t}:{weight}" if weight else t for t in typos)]
+            if n == len(self.query.words) - 1:
+                operands.append(f"{word}:*{weight}")
+            parts.append("(" + " || ".join(["to_tsquery('english', %s)"] * len(operands)) + ")")
+            params += operands
+        return " && ".join(parts), params
 
-    @staticmethod
-    def _word(expansion: Expansion) -> str:
-        parts = [index._lexeme(t) for t in expansion.terms]
-        if expansion.prefix:
-            parts.append(f"{index._lexeme(expansion.word)}:*")
-        return "(" + " | ".join(parts) + ")"
+    def _first(self, where: str, params: list, tail: str, tail_params: list, limit: int) -> list[int]:
+        sql = f"SELECT d.lesson_id FROM {index.PG_TABLE} d {self.join} WHERE {where}{tail} ORDER BY d.lesson_id LIMIT %s"
+        return [r[0] for r in _fetch(sql, [*params, *tail_params, limit])]
 
-    def _fetch(self, sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+    def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False) -> list[int]:
+        """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
+        restrict, restrict_params = "", []
+        if among is not None:
+            restrict, restrict_params = " AND d.lesson_id = ANY(%s)", [among]
+        tail, tail_params = f"{self.filter_sql}{restrict} AND d.lesson_id > %s", [*self.filter_params,
+                                                                                   *restrict_params, after]
+        tsquery, params = self.tsquery("A" if title else "")
+        found = set(self._first(f"d.vector @@ ({tsquery})", params, tail, tail_params, limit))
+        likes = [f"%{w}%" for w in self.query.words]
+        where = " AND ".join("d.content ILIKE %s" for _ in likes)
+        if title:
+            where += "".join(" AND d.title ILIKE %s" for _ in likes)
+            likes = likes * 2
+        found.update(self._first(where, likes, tail, tail_params, limit))
+        return sorted(found)[:limit]
 
-    def ids(self, limit: int) -> list[int]:
-        """The first ``limit`` matching lesson ids, in the table's physical order (stable between writes)."""
-        sql = f"SELECT lesson_id FROM {index.PG_TABLE} WHERE vector @@ %s::tsquery{self.check} LIMIT %s"
-        return [row[0] for row in self._fetch(sql, [self.query, *self.check_params, limit])]
-
-    def title_ids(self, ids: list[int]) -> set[int]:
-        """Which of ``ids`` have every word in their title: primary-key lookups."""
+    def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
-            return set()
-        sql = f"SELECT lesson_id FROM {index.PG_TABLE} WHERE lesson_id = ANY(%s) AND title_vector @@ %s::tsquery"
-        return {row[0] for row in self._fetch(sql + self.title_check, [ids, self.query, *self.check_params])}
-
-    def scored(self, ids: list[int], in_title: set[int]) -> list[tuple[int, float, bool]]:
-        """(id, relevance, title match) of ``ids``: primary-key lookups, no second full-text scan."""
-        if not ids:
-            return []
-        sql = f"SELECT lesson_id, ts_rank(head, %s::tsquery) FROM {index.PG_TABLE} WHERE lesson_id = ANY(%s)"
-        return [(pk, float(rank), pk in in_title) for pk, rank in self._fetch(sql, [self.query, ids])]
-
-    def titled(self, limit: int) -> list[tuple[int, float]]:
-        """The first ``limit`` lessons whose title holds every word, with their relevance."""
-        sql = (f"SELECT lesson_id, ts_rank(head, %s::tsquery) FROM {index.PG_TABLE} "
-               f"WHERE title_vector @@ %s::tsquery{self.title_check} LIMIT %s")
-        rows = self._fetch(sql, [self.query, self.query, *self.check_params, limit])
-        return [(pk, float(rank)) for pk, rank in rows]
-
-    def rest(self, exclude: list[int], offset: int, limit: int) -> list[int]:
-        sql = (f"SELECT lesson_id FROM {index.PG_TABLE} WHERE vector @@ %s::tsquery{self.check} "
-               "AND NOT (lesson_id = ANY(%s)) ORDER BY lesson_id LIMIT %s OFFSET %s")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [self.query, *self.check_params, exclude, limit, offset])
-            return [row[0] for row in cursor.fetchall()]
-
-    def run(self, fn):
-        nested = connection.in_atomic_block
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
-            try:
-                return fn()
-            finally:
-                if nested:  # inside someone else's transaction: leave its planner settings as they were
-                    cursor.execute("SET LOCAL enable_seqscan TO DEFAULT; SET LOCAL enable_indexscan TO DEFAULT")
+            return {}
+        tsquery, params = self.tsquery()
+        sql = (f"SELECT lesson_id, ts_rank(vector, q) FROM {index.PG_TABLE}, (SELECT {tsquery}) AS t(q) "
+               "WHERE lesson_id = ANY(%s) AND vector @@ q")
+        return {pk: float(rank) for pk, rank in _fetch(sql, [*params, ids])}
 
 
-def engine_for(plan: Plan):
-    return PostgresEngine(plan) if connection.vendor == "postgresql" else SqliteEngine(plan)
+def engine_for(query: Query):
+    return PostgresEngine(query) if index.is_postgres() else SqliteEngine(query)
 
 
-def turbo_search(words: tuple[str, ...], *, category_id: int | None, offset: int, limit: int,
-                 version: str, documents: int) -> Matches:
-    """The full-text search with bounded ranking work (see the module docstring)."""
+def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit: int) -> Matches:
+    """The indexed search with bounded work (see the module docstring)."""
     if not words:
         return Matches()
-    query_plan = plan(words, category_id=category_id, version=version, documents=documents)
-    if query_plan is None:
-        return Matches(strategy="index")
-    if query_plan.strategy == "scan":
-        return plain_search(words, category_id=category_id, offset=offset, limit=limit)
-    engine = engine_for(query_plan)
-    return engine.run(lambda: _ranked_page(engine, offset=offset, limit=limit, strategy=query_plan.strategy,
-                                           min_matches=query_plan.min_matches))
-
-
-def _ranked_page(engine, *, offset: int, limit: int, strategy: str, min_matches: int = 0) -> Matches:
-    """One page in the order: title matches, then the other ranked candidates, then the rest by id.
-
-    Relevance is computed for at most SEARCH_RANK_CANDIDATES rows per query (fewer when the
-    words expand to many index terms), and for candidates without a title match only when the
-    page reaches past the title matches. When term frequencies already prove more matches than
-    the count limit, nothing is counted.
-    """
-    cap, count_limit = settings.SEARCH_RANK_CANDIDATES, settings.SEARCH_COUNT_LIMIT
-    reach = max(count_limit, cap)
-    # Relevance costs about rows x index terms in the query: a query whose words expand to many
-    # terms ranks fewer candidates (at least a page's worth); the others keep score 0, by id.
-    budget = min(cap, max(20, cap // max(1, engine.terms)))
-
-    def order(rows):
-        return sorted(rows, key=lambda row: (not row[2], -row[1], row[0]))
-
-    found = engine.ids(reach + 1) if min_matches <= reach else None
-    if found is not None and len(found) <= cap:  # every match is in hand: rank (the first budget of) them
-        count, exact = len(found), True
-        in_title = engine.title_ids(found)
-        scored = engine.scored(found[:budget], in_title=in_title)
-        done = {pk for pk, _, _ in scored}
-        ranked = order(scored + [(pk, 0.0, pk in in_title) for pk in found if pk not in done])
-    else:  # bounded: the title matches (up to the cap), then the first matches without one
-        count, exact = (count_limit, False) if found is None else (min(len(found), count_limit),
-                                                                  len(found) <= count_limit)
-        titled = engine.titled(cap)
-        ranked = order([(pk, score, True) for pk, score in titled])
-        if len(titled) < cap and offset + limit > len(titled):  # every title match is in hand
-            first = found[:budget] if found is not None else engine.ids(budget)
-            seen = {pk for pk, _ in titled}
-            ranked += order([row for row in engine.scored(first, in_title=seen) if row[0] not in seen])
-    rows: list[tuple[int, float | None]] = [(pk, round(score, 6)) for pk, score, _ in ranked[offset:offset + limit]]
-    has_next = offset + limit < len(ranked) or (not exact and len(ranked) <= count)
-    if len(rows) < limit and (not exact or count > len(ranked)):
-        wanted = limit - len(rows)
-        extra = engine.rest([pk for pk, _, _ in ranked], max(0, offset - len(ranked)), wanted + 1)
-        rows += [(pk, 0.0) for pk in extra[:wanted]]
-        has_next = len(extra) > wanted
+    if not any(len(w) >= MIN_TRIGRAM for w in words):
+        return plain_search(words, filters=filters, offset=offset, limit=limit)
+    engine = engine_for(build_query(words, filters))
+    cap, reach = settings.SEARCH_RANK_CANDIDATES, settings.SEARCH_COUNT_LIMIT
+    found = engine.ids(reach + 1)
+    exact = len(found) <= reach
+    count = len(found) if exact else reach
+    if not found:
+        return Matches(strategy="index", suggestion=suggestion(words, filters))
+    if exact and len(found) <= cap:
+        head = found
+        titled = set(engine.ids(len(found), among=found, title=True))
+    else:
+        head = engine.ids(cap, title=True)
+        titled = set(head)
+    scores = engine.scores(head)
+    head = sorted(head, key=lambda pk: (pk not in titled, -scores.get(pk, 0.0), pk))
+    rows = head[offset:offset + limit]
+    has_next = offset + limit < len(head)
+    if len(rows) < limit and len(head) < count + (0 if exact else 1):
+        skip, want = max(0, offset - len(head)), limit - len(rows)
+        in_head = set(head)
+        pool = found if exact else engine.ids(skip + want + 1 + len(head))
+        rest = [pk for pk in pool if pk not in in_head][skip:skip + want + 1]
+        rows += rest[:want]
+        has_next = len(rest) > want
     if exact:
         has_next = offset + limit < count
-    return Matches(rows=rows, count=count, count_exact=exact, has_next=has_next, strategy=strategy)
+    facets = facet_counts(Lesson.objects.filter(pk__in=found[:reach]))
+    return Matches(rows=[(pk, round(scores.get(pk, 0.0), 6)) for pk in rows], count=count, count_exact=exact,
+                   has_next=has_next, strategy="index", facets=facets)
+
+
+def suggestion(words: tuple[str, ...], filters: Filters) -> str:
+    """A nearby query that finds something, for a query that found nothing; "" when there is none."""
+    known = known_words(words)
+    corrected, changed = [], False
+    for word in words:
+        if word in known or len(word) < MIN_TRIGRAM or word.isdigit():
+            corrected.append(word)
+            continue
+        near = near_words(word, 2 if len(word) >= 4 else 1)
+        if not near:
+            corrected.append(word)
+            continue
+        corrected.append(min(near, key=lambda item: (item[0], abs(len(item[1]) - len(word)), item[1]))[1])
+        changed = True
+    if not changed:
+        return ""
+    engine = engine_for(Query(words=tuple(corrected), typos=((),) * len(corrected), filters=filters))
+    return " ".join(corrected) if engine.ids(1) else ""

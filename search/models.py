@@ -1,8 +1,8 @@
 """Search history, saved searches and the bookkeeping of the turbo index.
 
-The full-text index itself is not a Django model: it is an FTS5 virtual table on SQLite and a
-table with ``tsvector`` columns and GIN indexes on PostgreSQL, created by migration 0002 and
-written only by :mod:`search.index`.
+The index itself is not a Django model: FTS5 tables (porter and trigram) on SQLite, a
+``tsvector`` + ``pg_trgm`` table on PostgreSQL, created by migration 0003 and written only by
+:mod:`search.index`.
 """
 
 from django.conf import settings
@@ -78,27 +78,12 @@ class SavedSearch(models.Model):
         return [row["title"] for row in self.snapshot]
 
 
-class SearchTerm(models.Model):
-    """One distinct word of the turbo index and the number of indexed lessons containing it.
-
-    Lets a query word expand to every indexed word containing it, and lets turbo choose its
-    strategy from term frequency. ``documents`` is kept exact (``F()`` deltas in the writer's
-    transaction); a term is only removed by a rebuild, so it may stay at 0.
-    """
-
-    term = models.CharField(max_length=255, primary_key=True)
-    documents = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.term
-
-
 class SearchIndexState(models.Model):
     """The single row describing the turbo index: catalog version, last rebuild.
 
     ``catalog_version`` is bumped (with ``F()``) in the same transaction as every index change,
-    and ``catalog_stamp`` gets a fresh random value with it. The result cache and each process's
-    vocabulary are keyed by the stamp, so they can never serve a state from before a committed
+    and ``catalog_stamp`` gets a fresh random value with it. The result cache is keyed by the
+    stamp, so it can never serve a state from before a committed
     change, in any process, and a rolled-back change can never lend its key to a later one.
     """
 

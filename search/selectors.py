@@ -6,7 +6,7 @@ import hashlib
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from lessons.models import Category, Lesson
+from lessons.models import Category, Lesson, LessonProgress
 from search import backends, index, text
 from search.models import SavedSearch, SearchHistory, SearchIndexState
 
@@ -33,8 +33,10 @@ class SearchHit:
     category_name: str
     difficulty: int
     score: float | None
-    title_html: SafeString  # HTML-escaped, query words in <mark>
-    snippet_html: SafeString  # HTML-escaped, query words in <mark>
+    title_html: SafeString  # HTML-escaped, whole matching words in <mark>
+    snippet_html: SafeString  # HTML-escaped, whole matching words in <mark>
+    style: str = ""
+    status: str = "not_started"  # the learner's: not_started, in_progress, completed (never cached)
 
 
 @dataclass
@@ -51,20 +53,34 @@ class SearchResult:
     has_next: bool
     took_ms: float
     turbo_used: bool
-    strategy: str  # index, index+check, scan (turbo); scan (plain); none (no words)
+    strategy: str  # index (turbo), scan (plain, or turbo with only 1-2 letter words), none (no words)
     cached: bool
     category: Category | None = None
+    difficulty: int | None = None
+    style: str | None = None
+    facets: dict = field(default_factory=dict)  # {"category": {slug: n}, "difficulty": {n: n}, "style": {...}}
+    suggestion: str = ""  # "did you mean": a nearby query that finds something, when this one found nothing
+
+    @property
+    def last_page(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def past_the_end(self) -> bool:
+        """A page after the last one of a search that did find something."""
+        return not self.items and self.count > 0 and self.page > 1
 
     @property
     def has_previous(self) -> bool:
         return self.page > 1
 
 
-def _cache_key(*, version: str, turbo: bool, words: tuple[str, ...], category_id: int | None, page: int,
+def _cache_key(*, version: str, turbo: bool, words: tuple[str, ...], filters: backends.Filters, page: int,
                page_size: int) -> str:
     digest = hashlib.sha256("\x1f".join(words).encode()).hexdigest()[:32]
     mode = "turbo" if turbo else "plain"
-    return f"search:v1:{version}:{mode}:{category_id or 0}:{page}:{page_size}:{digest}"
+    narrowed = f"{filters.category_id or 0}:{filters.difficulty or 0}:{filters.style or ''}"
+    return f"search:v2:{version}:{mode}:{narrowed}:{page}:{page_size}:{digest}"
 
 
 def _cache_get(key: str):
@@ -82,7 +98,8 @@ def _cache_set(key: str, value) -> None:
         logger.warning("search cache unavailable; result not cached", extra={"error": type(exc).__name__})
 
 
-_HIT_FIELDS = ("id", "slug", "title", "difficulty", "summary", "body_markdown", "category__slug", "category__name")
+_HIT_FIELDS = ("id", "slug", "title", "difficulty", "summary", "body_markdown", "category__slug", "category__name",
+               "style")
 
 
 def _hits(rows: list[tuple[int, float | None]], words: tuple[str, ...]) -> list[SearchHit]:
@@ -95,10 +112,10 @@ def _hits(rows: list[tuple[int, float | None]], words: tuple[str, ...]) -> list[
         lesson = lessons.get(pk)
         if lesson is None:  # unpublished or deleted since the index answered
             continue
-        _, slug, title, difficulty, summary, body, category_slug, category_name = lesson
+        _, slug, title, difficulty, summary, body, category_slug, category_name, style = lesson
         hits.append(SearchHit(
             lesson_id=pk, slug=slug, title=title, category=category_slug, category_name=category_name,
-            difficulty=difficulty, score=score,
+            difficulty=difficulty, score=score, style=style,
             title_html=mark_safe(text.highlight(title, words)),  # noqa: S308 - escaped by highlight()
             snippet_html=mark_safe(text.lesson_snippet(summary, body, words)),  # noqa: S308 - escaped there
         ))
@@ -110,7 +127,7 @@ def _hit_dict(hit: SearchHit) -> dict:
         "title_html": str(hit.title_html), "snippet_html": str(hit.snippet_html)}
 
 
-_HIT_KEYS = ("lesson_id", "slug", "title", "category", "category_name", "difficulty", "score")
+_HIT_KEYS = ("lesson_id", "slug", "title", "category", "category_name", "difficulty", "score", "style")
 
 
 def _hit_from(data: dict) -> SearchHit:
@@ -118,40 +135,48 @@ def _hit_from(data: dict) -> SearchHit:
                         "snippet_html": mark_safe(data["snippet_html"])})  # noqa: S308
 
 
-def search_execute(*, query: str, turbo: bool, category: Category | None = None, page: int = 1,
-                   page_size: int = 20) -> SearchResult:
+def search_execute(*, query: str, turbo: bool, category: Category | None = None, difficulty: int | None = None,
+                   style: str | None = None, page: int = 1, page_size: int = 20) -> SearchResult:
     """Search the published catalog for an already-cleaned ``query`` (no history is written).
 
-    Pages are cached in the shared cache under the catalog version, the mode, the filters and
-    the query's words; a cache failure only costs the cache.
+    Filters combine (category, difficulty, style). Pages are cached in the shared cache under
+    the catalog stamp, the mode, the filters and the query's words; a cache failure only costs
+    the cache. Statuses are per learner and added by the caller (``search_statuses``).
     """
     started = time.perf_counter()
     words = text.query_words(query)
-    category_id = category.pk if category is not None else None
-    version, documents = index.catalog_state()
-    key = _cache_key(version=version, turbo=turbo, words=words, category_id=category_id, page=page,
+    filters = backends.Filters(category_id=category.pk if category is not None else None, difficulty=difficulty,
+                               style=style or None)
+    key = _cache_key(version=index.catalog_stamp(), turbo=turbo, words=words, filters=filters, page=page,
                      page_size=page_size)
     cached = _cache_get(key)
-    if cached is not None:
-        hits, count, exact, has_next, strategy = ([_hit_from(h) for h in cached["items"]], cached["count"],
-                                                  cached["count_exact"], cached["has_next"], cached["strategy"])
-    else:
+    if cached is None:
         offset = (page - 1) * page_size
         if not words:
             matches = backends.Matches(strategy="none")
         elif turbo:
-            matches = backends.turbo_search(words, category_id=category_id, offset=offset, limit=page_size,
-                                            version=version, documents=documents)
+            matches = backends.turbo_search(words, filters=filters, offset=offset, limit=page_size)
         else:
-            matches = backends.plain_search(words, category_id=category_id, offset=offset, limit=page_size)
-        hits = _hits(matches.rows, words)
-        count, exact, has_next, strategy = matches.count, matches.count_exact, matches.has_next, matches.strategy
-        _cache_set(key, {"items": [_hit_dict(h) for h in hits], "count": count, "count_exact": exact,
-                         "has_next": has_next, "strategy": strategy})
+            matches = backends.plain_search(words, filters=filters, offset=offset, limit=page_size)
+        cached_value = {"items": [_hit_dict(h) for h in _hits(matches.rows, words)], "count": matches.count,
+                        "count_exact": matches.count_exact, "has_next": matches.has_next,
+                        "strategy": matches.strategy, "facets": matches.facets, "suggestion": matches.suggestion}
+        _cache_set(key, cached_value)
+    data = cached if cached is not None else cached_value
     took_ms = round((time.perf_counter() - started) * 1000, 3)
-    return SearchResult(query=query, words=words, items=hits, count=count, count_exact=exact, page=page,
-                        page_size=page_size, has_next=has_next, took_ms=took_ms, turbo_used=turbo,
-                        strategy=strategy, cached=cached is not None, category=category)
+    return SearchResult(query=query, words=words, items=[_hit_from(h) for h in data["items"]], count=data["count"],
+                        count_exact=data["count_exact"], page=page, page_size=page_size, has_next=data["has_next"],
+                        took_ms=took_ms, turbo_used=turbo, strategy=data["strategy"], cached=cached is not None,
+                        category=category, difficulty=difficulty, style=style or None, facets=data["facets"],
+                        suggestion=data["suggestion"])
+
+
+def search_statuses(*, user: User, lesson_ids: list[int]) -> dict[int, str]:
+    """The learner's status on each of ``lesson_ids`` (absent: not started), in one query."""
+    if user is None or not user.is_authenticated or not lesson_ids:
+        return {}
+    return dict(LessonProgress.objects.for_user(user).filter(lesson_id__in=lesson_ids)
+                .values_list("lesson_id", "status"))
 
 
 def search_history_list(*, user: User) -> QuerySet[SearchHistory]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import preferences_of
 from controlpanel.errors import ApplicationError, ConflictError, NotFoundError
-from lessons.models import Category
+from lessons.models import Category, Lesson
 from search import index, selectors, text
 from search.models import SavedSearch, SearchHistory
 
@@ -54,22 +54,45 @@ def search_turbo_default(*, user: User | None) -> bool:
     return True if user is None or not user.is_authenticated else bool(preferences_of(user=user).turbo_default)
 
 
-def search_run(*, user: User, query: str, turbo: bool | None = None, category: Category | str | None = None,
-               page: int = 1, page_size: int = 20, record: bool = True) -> selectors.SearchResult:
-    """Run a search for ``user`` and record it in their history.
+def search_filters(*, difficulty, style) -> tuple[int | None, str | None]:
+    """The difficulty (1-5) and style filters, or InvalidSearchError naming the bad one."""
+    if difficulty in (None, ""):
+        difficulty = None
+    else:
+        try:
+            difficulty = int(difficulty)
+        except (TypeError, ValueError):
+            difficulty = 0
+        if not 1 <= difficulty <= 5:
+            raise InvalidSearchError("Difficulty is a level from 1 to 5.", details={"difficulty": ["Out of range."]})
+    if style in (None, ""):
+        style = None
+    elif style not in Lesson.Style.values:
+        raise InvalidSearchError("No such style.", details={"style": [f"Unknown style {str(style)[:40]!r}."]})
+    return difficulty, style
 
-    ``turbo=None`` uses the user's preference; ``category`` is a Category or its slug.
-    Raises InvalidSearchError (400) for an empty or over-long query, an unknown category or a
-    page out of range.
+
+def search_run(*, user: User, query: str, turbo: bool | None = None, category: Category | str | None = None,
+               difficulty: int | str | None = None, style: str | None = None, page: int = 1, page_size: int = 20,
+               record: bool = True) -> selectors.SearchResult:
+    """Run a search for ``user``, add their status on each result and record it in their history.
+
+    ``turbo=None`` uses the user's preference; ``category`` is a Category or its slug; the
+    filters combine. Raises InvalidSearchError (400) for an empty or over-long query, an
+    unknown category, difficulty or style, or a page out of range.
     """
     cleaned = search_query_clean(raw=query)
     if isinstance(category, str) or category is None:
         category = search_category(slug=category)
+    difficulty, style = search_filters(difficulty=difficulty, style=style)
     if page < 1 or not 1 <= page_size <= 100:
         raise InvalidSearchError("Pages start at 1 and hold 1 to 100 results.", details={"page": ["Out of range."]})
     use_turbo = search_turbo_default(user=user) if turbo is None else bool(turbo)
-    result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, page=page,
-                                      page_size=page_size)
+    result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, difficulty=difficulty,
+                                      style=style, page=page, page_size=page_size)
+    statuses = selectors.search_statuses(user=user, lesson_ids=[hit.lesson_id for hit in result.items])
+    for hit in result.items:
+        hit.status = statuses.get(hit.lesson_id, hit.status)
     if record and user is not None and user.is_authenticated:
         search_history_record(user=user, result=result)
     return result

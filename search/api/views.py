@@ -46,7 +46,8 @@ class SearchViewSet(viewsets.GenericViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         result = services.search_run(user=request.user, query=data["q"], turbo=data["turbo"],
-                                     category=data.get("category"), page=data["page"], page_size=data["page_size"])
+                                     category=data.get("category"), difficulty=data.get("difficulty"),
+                                     style=data.get("style"), page=data["page"], page_size=data["page_size"])
         return Response(_result_payload(request, result))
 
     @extend_schema(methods=["GET"], responses={200: s.SearchHistoryOutputSerializer(many=True),

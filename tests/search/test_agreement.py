@@ -1,9 +1,10 @@
-"""Plain and turbo return the same set of lessons for word queries (property-based).
+"""Turbo's recall is never worse than plain: every lesson the plain scan finds, turbo finds too (property-based).
 
 Catalogs and queries are drawn from a tiny alphabet so that words often sit inside other
-words, and the turbo limits are also run tiny so that every path is taken: explicit term
-lists, the engine's prefix query, broad words checked on candidates, the all-broad scan, a
-capped candidate set with a bounded count, and pages beyond the ranked candidates.
+words, stems and typos collide, and the turbo limits are also run tiny so that every path is
+taken: substring and stem matches, typo expansions, words too short for trigrams, a capped
+candidate set with a bounded count, and pages beyond the ranked candidates. The suite runs on
+both storage shapes (SQLite FTS5; PostgreSQL tsvector + pg_trgm with ``DATABASE_URL`` set).
 """
 
 import pytest
@@ -17,7 +18,7 @@ from search.text import WORD_RE
 from tests.search.factories import CategoryFactory, LessonFactory, delete_lessons
 
 LETTERS = "abcdAB"
-word = st.text(alphabet=LETTERS, min_size=1, max_size=5)
+word = st.text(alphabet=LETTERS, min_size=1, max_size=7)
 separator = st.sampled_from([" ", " ", "-", ", ", ". ", "'", "\n", " (", ") ", "*"])
 
 
@@ -58,7 +59,7 @@ def query_for(draw, specs):
 PROFILES = {
     "defaults": {},
     "bounded": {"SEARCH_RANK_CANDIDATES": 2, "SEARCH_COUNT_LIMIT": 3},
-    "broad-words": {"SEARCH_EXPANSION_LIMIT": 3, "SEARCH_RANK_CANDIDATES": 2, "SEARCH_COUNT_LIMIT": 3},
+    "ranked-all": {"SEARCH_RANK_CANDIDATES": 50, "SEARCH_COUNT_LIMIT": 50},
 }
 
 
@@ -83,7 +84,7 @@ def build_catalog(specs, categories):
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_plain_and_turbo_find_the_same_lessons(db, settings, profile):
+def test_turbo_finds_every_lesson_plain_finds(db, settings, profile):
     for name, value in PROFILES[profile].items():
         setattr(settings, name, value)
     categories = [CategoryFactory(slug="alpha", name="Abba"), CategoryFactory(slug="beta", name="Dab")]
@@ -99,11 +100,11 @@ def test_plain_and_turbo_find_the_same_lessons(db, settings, profile):
         turbo = all_ids(q, turbo=True, category=category)
         plain = all_ids(q, turbo=False, category=category)
         assert len(turbo) == len(set(turbo)), "a lesson appeared on two pages"
-        assert set(turbo) == set(plain)
+        assert set(plain) <= set(turbo), f"turbo missed {set(plain) - set(turbo)} for {q!r}"
         first = selectors.search_execute(query=q, turbo=True, category=category, page_size=3)
         if first.count_exact:
-            assert first.count == len(plain)
+            assert first.count == len(turbo)
         else:
-            assert len(plain) > first.count
+            assert len(turbo) > first.count
 
     check()

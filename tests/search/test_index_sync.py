@@ -108,36 +108,3 @@ def test_a_small_catalog_missing_from_the_index_is_indexed_after_migrate(db):
     assert not in_sync()
     assert index.sync_after_migrate() == "rebuilt"
     assert turbo_slugs("marbling") == ["unindexed"]
-
-
-def term_counts_are_exact() -> bool:
-    """Every term's lesson count equals the published lessons whose normalized text holds it."""
-    from collections import Counter
-
-    from search.index import _documents
-    from search.models import SearchTerm
-
-    ids = Lesson.objects.published().values_list("pk", flat=True)
-    actual = Counter(term for doc in _documents(ids).values() for term in doc.terms())
-    stored = {t: n for t, n in SearchTerm.objects.values_list("term", "documents") if n}
-    return stored == dict(actual)
-
-
-def test_term_counts_stay_exact_through_every_change(db):
-    category = CategoryFactory(slug="printing", name="Printing")
-    first = LessonFactory(slug="one", title="Lino cut basics", category=category, tags=["relief"])
-    second = LessonFactory(slug="two", title="Lino print colours", category=category)
-    assert term_counts_are_exact()
-    first.title = "Woodcut basics"
-    save_lesson(first)
-    assert term_counts_are_exact()
-    lessons_publish(lessons=[second], publish=False)
-    assert term_counts_are_exact()
-    category.name = "Relief printing"
-    category.save()
-    assert term_counts_are_exact()
-    delete_lessons(Lesson.objects.filter(pk=first.pk))
-    assert term_counts_are_exact()
-    call_command("rebuild_search_index", stdout=__import__("io").StringIO())
-    assert term_counts_are_exact()
-    assert selectors.turbo_status()["index_documents"] == 0
