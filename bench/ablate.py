@@ -1,10 +1,10 @@
 """What each piece of per-request work costs: P1 with one thing switched off at a time.
 
     .venv/bin/python bench/ablate.py --shape sqlite [--pairs 3 --duration 5 --connections 16]
-    .venv/bin/python bench/ablate.py --shape postgres --variants baseline,no-api-log,workers-2
+    .venv/bin/python bench/ablate.py --shape postgres --variants baseline,no-api-log,workers-1
 
-Every variant is a gunicorn server of its own (same seeded storage, different port, one
-environment switch or Procfile option changed); in each round every variant gets a /healthz run
+Every variant is a web server of its own (same seeded storage, different port, one
+environment switch or server option changed); in each round every variant gets a /healthz run
 and a progress/ run, so all of them see the same machine load. The table gives each variant's
 progress/healthz ratio (P1) and its progress throughput relative to the baseline's.
 
@@ -28,12 +28,12 @@ from server import Server, Shape  # noqa: E402
 
 VARIANTS = {
     "baseline": ({}, {}),
-    "no-access-log": ({}, {"access_log": False}),
+    "access-log": ({}, {"access_log": True}),
     "no-api-log": ({"LOG_LEVEL": "WARNING"}, {}),
     "no-telemetry": ({"TELEMETRY_ENABLED": "false"}, {}),
     "no-ratelimit": ({"RATELIMIT_ENABLE": "false"}, {}),
-    "workers-2": ({}, {"workers": 2}),
-    "all-off": ({"LOG_LEVEL": "WARNING", "TELEMETRY_ENABLED": "false", "RATELIMIT_ENABLE": "false"}, {"access_log": False}),
+    "workers-1": ({}, {"workers": 1}),
+    "all-off": ({"LOG_LEVEL": "WARNING", "TELEMETRY_ENABLED": "false", "RATELIMIT_ENABLE": "false"}, {}),
 }
 SQLITE_ONLY = {
     # the same file through DATABASE_URL: CONN_MAX_AGE applies (the file stays in WAL mode)

@@ -5,8 +5,8 @@
     .venv/bin/python bench/run.py --shape postgres --duration 8 --pairs 5 --skip p3,p6
 
 Per shape: fresh storage of its own, ``migrate`` + ``collectstatic`` + ``load_lessons`` +
-``seed_demo`` + the harness's learners (``bench/djangoside.py seed``), then gunicorn from the
-Procfile's ``web:`` line on 127.0.0.1 with DEBUG off, and wrk (or the Python fallback) for the
+``seed_demo`` + the harness's learners (``bench/djangoside.py seed``), then the web server as
+``make run`` starts it (``controlpanel.serve``) on 127.0.0.1 with DEBUG off, and wrk (or the Python fallback) for the
 load. P3 is ``bench/search.py`` and P4/P6 are ``bench/telemetry.py``, called as they are. Each
 shape's table (goal, measured, met / not met) is printed and appended to BENCHMARKS.md with the
 date, the machine and the command. See bench/README.md for what each line means.
@@ -283,6 +283,55 @@ class Run:
                 f"ratio ≤ {P7_MAX_RATIO}", f"{ratio:.2f}× ({fmt_ms(p50_l)} vs {fmt_ms(p50_s)})", ratio <= P7_MAX_RATIO,
                 note=f"errors {times[2]}"))
 
+    # -- serving: the server make run starts against the previous one, same run ----------------
+
+    def serving(self) -> None:
+        """Throughput of ``/healthz`` and the P1 subject on the previous serving shape (gunicorn,
+        one gthread worker × 8 threads), on Granian with one worker × 8 threads (the same shape,
+        another server) and on what ``make run`` starts now (Granian, one worker per core),
+        interleaved round by round at c=16 on the same data."""
+        a = self.args
+        extra = [Server(self.shape, PORT + 1, name="cmp-gunicorn", kind="gunicorn", workers=1, threads=8),
+                 Server(self.shape, PORT + 2, name="cmp-granian1", workers=1, threads=8)]
+        variants = [("gunicorn 1×8 (previous)", extra[0]), ("granian 1×8", extra[1]),
+                    ("granian default (make run)", self.server)]
+        for server in extra:
+            server.start()
+        try:
+            reqs = {"/healthz": Request("/healthz"), a.subject: Request(a.subject, headers=self.auth())}
+            results: dict[tuple[str, str], list[dict]] = {}
+            for _, server in variants:
+                for req in reqs.values():
+                    run_load(server.base, req, connections=4, duration=1, wrk=self.wrk, server_pids=server.worker_pids())
+            for _ in range(a.pairs):
+                for path, req in reqs.items():
+                    for label, server in variants:
+                        run = run_load(server.base, req, connections=16, duration=a.duration, wrk=self.wrk,
+                                       server_pids=server.worker_pids(), label=f"{label} {path}")
+                        results.setdefault((label, path), []).append(run)
+                        self.sent[req.path] = self.sent.get(req.path, 0) + run["requests"]
+        finally:
+            for server in extra:
+                server.stop()
+        rows = {}
+        for (label, path), runs in results.items():
+            rows[(label, path)] = {"rps": median([r["rps"] for r in runs]), "p50_ms": median([r["p50_ms"] for r in runs]),
+                                   "p99_ms": median([r["p99_ms"] for r in runs]),
+                                   "errors": sum(r["errors"] for r in runs)}
+        self.report.raw["serving"] = {f"{label} {path}": row for (label, path), row in rows.items()}
+        before, after = variants[0][0], variants[2][0]
+        for path in reqs:
+            b, n = rows[(before, path)], rows[(after, path)]
+            ratio = n["rps"] / b["rps"] if b["rps"] else None
+            same = rows[(variants[1][0], path)]
+            self.report.goals.append(Goal(
+                f"Serving {path}", f"{path} at c=16: make run's server vs the previous gunicorn, median of {a.pairs} interleaved rounds",
+                "≥ 1.0× (nothing slower)",
+                f"{ratio:.2f}× ({n['rps']:.0f}/s vs {b['rps']:.0f}/s; p50 {fmt_ms(n['p50_ms'])} vs {fmt_ms(b['p50_ms'])}; "
+                f"granian 1×8 {same['rps']:.0f}/s)",
+                ratio is not None and ratio >= 1.0 and n["errors"] == 0,
+                note=f"errors {n['errors']} vs {b['errors']}"))
+
     # -- P8 ----------------------------------------------------------------------------------
 
     def p8(self) -> None:
@@ -333,7 +382,8 @@ class Run:
         self.prepare()
         self.start()
         try:
-            steps = [("p1", self.p1_p2), ("lines", self.endpoints), ("p7", self.p7), ("p5", self.p5)]
+            steps = [("p1", self.p1_p2), ("serving", self.serving), ("lines", self.endpoints), ("p7", self.p7),
+                     ("p5", self.p5)]
             for name, step in steps:
                 if name in self.args.skip:
                     continue
@@ -355,7 +405,7 @@ class Run:
         if busy:
             other = median([b - o for b, o in zip(busy, own, strict=False)])
             self.report.notes.append(
-                f"Machine busy during load runs: median {fmt_pct(median(busy), 0)}, of which gunicorn + wrk "
+                f"Machine busy during load runs: median {fmt_pct(median(busy), 0)}, of which the web server + wrk "
                 f"{fmt_pct(median(own), 0)}; other processes on the machine took {fmt_pct(other, 0)} "
                 "(absolute figures are noisy; the interleaved ratios are what to compare).")
         self.report.goals.sort(key=lambda g: g.goal)
@@ -370,7 +420,7 @@ def render(reports: list[ShapeReport], args, argv: list[str], wrk: str | None, s
         "",
         f"Machine: {m['cores']} cores ({m['cpu_model']}), {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}, "
         f"revision {m['revision'] or '?'}. Command: `{command}`. Load: {'wrk (Debian)' if wrk else 'Python fallback client'}, "
-        f"{args.duration:g} s per run, {args.pairs} interleaved pairs; gunicorn from the Procfile"
+        f"{args.duration:g} s per run, {args.pairs} interleaved pairs; the web server as make run starts it"
         + (f" with --workers {args.workers}" if args.workers else "") + "; all traffic on 127.0.0.1.",
         "",
     ]
@@ -385,13 +435,13 @@ def parse_args(argv: list[str]):
     parser.add_argument("--quick", action="store_true", help="about a minute per shape: shorter runs, fewer pairs, less data")
     parser.add_argument("--duration", type=float, help="seconds per load run (default 6, quick 2)")
     parser.add_argument("--pairs", type=int, help="interleaved A/B pairs per comparison (default 3, quick 2)")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: the Procfile's)")
-    parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default: the Procfile's)")
+    parser.add_argument("--workers", type=int, help="web worker processes (default: make run's, one per core)")
+    parser.add_argument("--threads", type=int, help="threads per web worker (default: make run's, 8)")
     parser.add_argument("--background", type=int, help="background learners (default 2000, quick 200)")
     parser.add_argument("--lessons", type=int, default=0, help="extra generated lessons (generate_lessons --count)")
     parser.add_argument("--p7-small", type=int, default=50, help="events of the small P7 learner; the large has 100x")
     parser.add_argument("--subject", default=f"{API}/progress/", help="the P1/P2 endpoint (default: progress/)")
-    parser.add_argument("--skip", default="", help="comma-separated: p1,lines,p3,p4,p5,p6,p7,p8")
+    parser.add_argument("--skip", default="", help="comma-separated: p1,serving,lines,p3,p4,p5,p6,p7,p8")
     parser.add_argument("--profile", action="store_true", help="add EXPLAIN plans of the slowest queries")
     parser.add_argument("--python-client", action="store_true", help="use the Python load client even where wrk exists")
     parser.add_argument("--no-write", action="store_true", help="print only; do not append to BENCHMARKS.md")

@@ -4,23 +4,28 @@
   JWT_SIGNING_KEY, JSON renderer only — the settings add the browsable API only under DEBUG)
   for one storage shape, and resets its own storage: a SQLite file under ``/tmp/cp-bench/`` or
   the ``cp_bench`` PostgreSQL database plus a dedicated Redis db index.
-* ``Server`` starts gunicorn with the ``web:`` line of the project's ``Procfile`` (what
-  ``make run`` starts), waits for ``/healthz`` and stops it by its own pid.
+* ``Server`` starts the product's web server as ``make run`` and production start it
+  (``controlpanel.serve``: Granian, one worker process per core), waits for ``/healthz`` and
+  stops it by its own pid. ``kind="gunicorn"`` starts the previous serving shape instead
+  (gunicorn, one gthread worker with 8 threads), for the side-by-side serving comparison.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 from common import PYTHON, ROOT, log
+
+if str(ROOT) not in sys.path:  # controlpanel.serve: the product's own server command
+    sys.path.insert(0, str(ROOT))
 
 HOST = "127.0.0.1"
 BENCH_TMP = Path(os.environ.get("BENCH_TMP", "/tmp/cp-bench"))
@@ -126,69 +131,75 @@ def available_commands(shape: Shape) -> set[str]:
     return {line.strip() for line in out.splitlines() if line.strip()}
 
 
-def procfile_web_command() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.split(":", 1)[1].strip()
-    raise RuntimeError("Procfile has no web: line")
+GUNICORN_GTHREAD = ["gunicorn", "controlpanel.wsgi", "--worker-class", "gthread", "--graceful-timeout", "10"]
 
 
 class Server:
-    """One gunicorn master (and its workers) on 127.0.0.1:port."""
+    """One web server (its main process and worker processes) on 127.0.0.1:port."""
 
     def __init__(self, shape: Shape, port: int, *, name: str = "web", env_extra: dict | None = None,
-                 workers: int | None = None, threads: int | None = None, access_log: bool = True,
-                 app: str | None = None) -> None:
+                 workers: int | None = None, threads: int | None = None, access_log: bool = False,
+                 kind: str = "granian") -> None:
+        if kind not in ("granian", "gunicorn"):
+            raise ValueError(f"unknown server kind {kind!r}")
         self.shape = shape
         self.port = port
         self.name = name
-        self.env = shape.env(**(env_extra or {}))
+        self.kind = kind
+        self.env = shape.env(**(env_extra or {}), **({"WEB_THREADS": str(threads)} if threads else {}))
         self.workers = workers
         self.threads = threads
         self.access_log = access_log
-        self.app = app
         self.proc: subprocess.Popen | None = None
-        self.log_path = shape.var_dir / f"gunicorn-{name}-{port}.log"
+        self.log_path = shape.var_dir / f"{kind}-{name}-{port}.log"
 
     @property
     def base(self) -> str:
         return f"http://{HOST}:{self.port}"
 
-    def command(self) -> str:
-        cmd = procfile_web_command()
-        cmd = re.sub(r"\$\{HOST:-[^}]*\}", HOST, cmd)
-        cmd = re.sub(r"\$\{PORT:-[^}]*\}", str(self.port), cmd)
-        cmd = cmd.replace(".venv/bin/", str(ROOT / ".venv" / "bin") + "/")
-        if self.app:  # another WSGI entry point (bench/prototype.py)
-            cmd = cmd.replace("controlpanel.wsgi", self.app, 1)
-        if not self.access_log:
-            cmd = re.sub(r"\s--access-logfile\s+\S+", "", cmd)
-        # gunicorn's command line: a later option overrides an earlier one
+    @property
+    def expected_workers(self) -> int:
         if self.workers:
-            cmd += f" --workers {self.workers}"
-        if self.threads:
-            cmd += f" --threads {self.threads}"
-        return cmd
+            return self.workers
+        if self.kind == "gunicorn":
+            return 1
+        from controlpanel.serve import default_workers
+
+        return default_workers()
+
+    def argv(self) -> list[str]:
+        if self.kind == "gunicorn":
+            return [str(ROOT / ".venv" / "bin" / GUNICORN_GTHREAD[0]), *GUNICORN_GTHREAD[1:],
+                    "--bind", f"{HOST}:{self.port}", "--workers", str(self.workers or 1),
+                    "--threads", str(self.threads or 8), *(["--access-logfile", "-"] if self.access_log else [])]
+        from controlpanel.serve import command
+
+        env = {"HOST": HOST, "PORT": str(self.port), "WEB_ACCESS_LOG": "true" if self.access_log else "false"}
+        if self.workers:
+            env["WEB_WORKERS"] = str(self.workers)
+        return command(["--log-level", "warning"], environ=env)
+
+    def command(self) -> str:
+        return " ".join(self.argv())
 
     def start(self, timeout: float = 60) -> None:
-        cmd = self.command()
-        log(f"starting {self.name}: {cmd}")
+        log(f"starting {self.name}: {self.command()}")
         self.log_fh = self.log_path.open("ab")
-        self.proc = subprocess.Popen(["bash", "-c", "exec " + cmd], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen(self.argv(), cwd=ROOT, env=self.env,
                                      stdout=self.log_fh, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.log_path}")
+                raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}; see {self.log_path}")
             try:
                 with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as resp:
-                    if resp.status == 200 and len(self.worker_pids()) >= (self.workers or 1):
+                    if resp.status == 200 and len(self.worker_pids()) >= self.expected_workers:
                         return
             except OSError:
                 pass
             time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"gunicorn did not answer /healthz within {timeout:.0f}s; see {self.log_path}")
+        raise RuntimeError(f"{self.kind} did not answer /healthz within {timeout:.0f}s; see {self.log_path}")
 
     @property
     def pid(self) -> int:
@@ -217,7 +228,7 @@ class Server:
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.proc.send_signal(signal.SIGTERM)  # gunicorn: graceful shutdown of master and workers
+        self.proc.send_signal(signal.SIGTERM)  # graceful shutdown of the main process and its workers
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

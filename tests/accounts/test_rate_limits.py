@@ -7,13 +7,11 @@ falls inside a test (the limits use fixed windows).
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,6 +22,7 @@ from rest_framework.views import APIView
 
 from accounts.models import AuthSession
 from controlpanel.api.ratelimit import ApiRateLimit, SearchRateLimit
+from controlpanel.serve import command as serve_command
 from tests.accounts import tally
 from tests.conftest import login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -342,9 +341,8 @@ def _get(url: str, token: str | None = None) -> int:
 
 
 def _start_app_server(port: int, env: dict) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     return subprocess.Popen(
-        [str(gunicorn), "controlpanel.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--log-level", "warning"],
+        serve_command(["--port", str(port), "--workers", "1", "--log-level", "warning"], environ={}),
         cwd=django_settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 

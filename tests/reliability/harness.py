@@ -25,6 +25,8 @@ from pathlib import Path
 
 import requests
 
+from controlpanel.serve import command as serve_command
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
@@ -191,10 +193,10 @@ def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
 
 
 class AppServer:
-    """gunicorn serving the product as production would (gthread, DEBUG off)."""
+    """The product's web server (``controlpanel.serve``) as production runs it, DEBUG off."""
 
-    def __init__(self, env: dict[str, str], logdir: Path, *, threads: int = 8, name: str = "app"):
-        self.env, self.threads, self.port = env, threads, free_port()
+    def __init__(self, env: dict[str, str], logdir: Path, *, threads: int = 8, workers: int = 1, name: str = "app"):
+        self.env, self.threads, self.workers, self.port = env, threads, workers, free_port()
         self.log = logdir / f"{name}-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
@@ -205,10 +207,9 @@ class AppServer:
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "controlpanel.wsgi", "-b", f"{LOOPBACK}:{self.port}", "-w", "1",
-                 "--threads", str(self.threads), "--worker-class", "gthread", "--graceful-timeout", "5",
-                 "--timeout", "60", "--log-level", "warning"],
-                cwd=BASE_DIR, env=self.env, stdout=log, stderr=log,
+                serve_command(["--host", LOOPBACK, "--port", str(self.port), "--workers", str(self.workers),
+                               "--log-level", "warning"], environ={}),
+                cwd=BASE_DIR, env={**self.env, "WEB_THREADS": str(self.threads)}, stdout=log, stderr=log,
             )
 
         def up() -> bool:

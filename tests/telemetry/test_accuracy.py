@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from controlpanel.serve import command as serve_command
 from telemetry import aggregation
 from telemetry.histogram import bucket_index
 from telemetry.models import RequestHour, RequestMinute, RequestTotal
@@ -74,8 +75,7 @@ def test_two_processes_count_every_request_and_agree_with_the_access_log(tmp_pat
             port = processes.free_port()
             log = tmp_path / f"web{index}.log"
             servers.append(processes.start(
-                [str(processes.BIN / "gunicorn"), "controlpanel.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--threads", "4", "--worker-class", "gthread", "--graceful-timeout", "10"], env, log))
+                serve_command(["--port", str(port), "--workers", "1"], environ={}), {**env, "WEB_THREADS": "4"}, log))
             bases.append(f"http://127.0.0.1:{port}")
             logs.append(log)
         for base in bases:
