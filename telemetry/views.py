@@ -24,7 +24,9 @@ from controlpanel.decorators import staff_member_required
 from controlpanel.errors import ApplicationError
 from controlpanel.reporting import ReportSection
 from telemetry import rendering, selectors, services
+from telemetry.agent import process_sampler
 from telemetry.models import Report
+from telemetry.selectors import live
 
 LIVE_WINDOW = timedelta(minutes=5)
 DEFAULT_POLL_MS = 5000
@@ -47,6 +49,20 @@ def _poll_ms(request) -> int:
         value = DEFAULT_POLL_MS
     return max(500, min(value, 60_000))
 
+
+# The live charts, in page order (static/js/live-charts.js draws each from the live JSON).
+LIVE_CHART_SLOTS = [
+    {"key": "cpu", "title": "CPU % per host", "empty": "No host has sampled in this range yet."},
+    {"key": "memory", "title": "Memory % per host", "empty": "No host has sampled in this range yet."},
+    {"key": "disk", "title": "Disk read and write per host", "empty": "No disk figures in this range yet."},
+    {"key": "network", "title": "Network in and out per host", "empty": "No network figures in this range yet."},
+    {"key": "throughput", "title": "API requests per minute", "empty": "No API requests in this range."},
+    {"key": "errors", "title": "API server errors (5xx) %", "empty": "No API requests in this range."},
+    {"key": "latency", "title": "API latency p50 / p95 / p99 (ms)", "empty": "No API requests in this range."},
+    {"key": "endpoints", "title": "p95 latency of the busiest endpoints (ms)", "empty": "No API requests in this range."},
+    {"key": "search", "title": "Search server time, turbo and plain (median ms)", "empty": "Nobody searched in this range."},
+    {"key": "learners", "title": "Active learners per day", "empty": "No learner was active in these days."},
+]
 
 # How the live page (static/js/app.js) formats a figure of each unit.
 LIVE_FORMATS = {"ms": "ms", "ratio": "ratio", "x": "float", "time": "time"}
@@ -85,8 +101,8 @@ def _health_state(ok) -> str:
     return "unknown" if ok is None else ("ok" if ok else "down")
 
 
-def _system_chart(now):
-    points = selectors.system_series(start=now - timedelta(hours=1), end=now, resolution="raw")
+def _system_chart(now, *, host: str):
+    points = selectors.system_series(start=now - timedelta(hours=1), end=now, resolution="raw", host=host)
     if not points:
         return None
     series = {
@@ -100,11 +116,29 @@ def _parse(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _host(request) -> str | None:
+    return (request.GET.get("host") or "").strip()[:100] or None
+
+
+def _chart_options(request, chart_range) -> list[dict]:
+    """The range picker: one link per range, keeping the host and the poll interval."""
+    options = []
+    for key, option in live.RANGES.items():
+        query = request.GET.copy()
+        query["range"] = key
+        options.append({"key": key, "label": option.label, "href": f"?{query.urlencode()}",
+                        "current": key == chart_range.key})
+    return options
+
+
 @staff_member_required
 def system_live(request):
+    process_sampler.ensure_sample()
     now = timezone.now()
     turbo = selectors.turbo()
-    figures = _live_figures(now, turbo=turbo)
+    host = _host(request)
+    chart_range = live.range_for(request.GET.get("range"))
+    figures = _live_figures(now, turbo=turbo, host=host, range_key=chart_range.key)
     system, performance = figures["system"], figures["performance"]
     health = system.get("health") or {}
     components = health.get("components") or dict.fromkeys(selectors.COMPONENTS)
@@ -120,8 +154,14 @@ def system_live(request):
         "health_components": [
             (name, {"state": _health_state((c or {}).get("ok")), "ms": (c or {}).get("ms")}) for name, c in components.items()
         ],
-        "system_chart": _system_chart(now),
-        "live_url": reverse("staff:system-live"),
+        "system_chart": _system_chart(now, host=system["host"]),
+        "chart_range": chart_range,
+        "live_chart_slots": LIVE_CHART_SLOTS,
+        "range_options": _chart_options(request, chart_range),
+        "hosts": system["hosts"],
+        "host": system["host"],
+        "fleet": system["fleet"],
+        "live_url": reverse("staff:system-live") + f"?range={chart_range.key}" + (f"&host={host}" if host else ""),
         "poll_ms": poll_ms,
         "poll_seconds": f"{poll_ms / 1000:g}",
         "window_minutes": window_seconds // 60,
@@ -130,12 +170,14 @@ def system_live(request):
     return render(request, "staff/system.html", context)
 
 
-def _live_figures(now, *, turbo: ReportSection | None = None) -> dict:
+def _live_figures(now, *, turbo: ReportSection | None = None, host: str | None = None,
+                  range_key: str | None = None) -> dict:
     return {
         "generated_at": now.isoformat(),
-        "system": selectors.system_metrics_snapshot(now=now),
+        "system": selectors.system_metrics_snapshot(now=now, host=host),
         "performance": selectors.performance_summary(window=LIVE_WINDOW, now=now, include_series=False),
         "turbo": (turbo or selectors.turbo()).values(),
+        "charts": live.live_charts(range_key=range_key, now=now),
     }
 
 
@@ -146,7 +188,8 @@ def system_live_data(request):
         return json_error("not_authenticated", 401)
     if not request.user.is_staff:
         return json_error("permission_denied", 403)
-    return JsonResponse(_live_figures(timezone.now()))
+    process_sampler.ensure_sample()
+    return JsonResponse(_live_figures(timezone.now(), host=_host(request), range_key=request.GET.get("range")))
 
 
 @staff_member_required

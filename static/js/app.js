@@ -188,10 +188,15 @@
       if (staleNote) staleNote.hidden = !stale;
     }
 
+    var again = false;
+
     function poll() {
-      if (inFlight || document.hidden) return;
+      if (document.hidden) return;
+      if (inFlight) { again = true; return; }
       inFlight = true;
       root.setAttribute("data-in-flight", "true");
+      // Read each time: the range picker changes the URL without reloading the page.
+      url = root.getAttribute("data-live-url") || url;
       fetch(url, {
         credentials: "same-origin",
         headers: { "Accept": "application/json" },
@@ -202,6 +207,8 @@
         return response.json();
       }).then(function (data) {
         apply(data);
+        // The live charts (live-charts.js) draw from the same answer.
+        root.dispatchEvent(new CustomEvent("live:data", { detail: data }));
         markStale(false);
         polls += 1;
         root.setAttribute("data-polls", String(polls));
@@ -211,8 +218,11 @@
       }).then(function () {
         inFlight = false;
         root.setAttribute("data-in-flight", "false");
+        if (again) { again = false; poll(); }
       });
     }
+
+    root.addEventListener("live:refresh", poll);
 
     function start() {
       if (timer !== null) return;

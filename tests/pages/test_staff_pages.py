@@ -62,7 +62,7 @@ def test_system_page_shows_the_latest_sample_and_health(staff_page_client):
 def test_system_page_polls_its_figures_at_a_configurable_interval(staff_page_client):
     html = staff_page_client.get("/staff/system/?poll=750").content.decode()
     assert 'data-poll-ms="750"' in html
-    assert 'data-live-url="/staff/system/live.json"' in html
+    assert 'data-live-url="/staff/system/live.json?range=1h"' in html
     assert 'data-field="system.latest.cpu_percent"' in html and 'data-field="performance.api.p95_ms"' in html
 
 
@@ -88,9 +88,14 @@ def test_system_page_bounds_a_silly_poll_interval(staff_page_client):
     assert 'data-poll-ms="5000"' in staff_page_client.get("/staff/system/?poll=soon").content.decode()
 
 
-def test_system_page_without_samples_says_so(staff_page_client):
+def test_system_page_before_any_scheduled_sample_shows_this_host_sampled_now(staff_page_client, settings):
+    from telemetry.models import SystemSample
+
+    assert not SystemSample.objects.exists()
     html = staff_page_client.get("/staff/system/").content.decode()
-    assert "no sample yet" in html
+    assert "no sample yet" not in html
+    assert f"Machine: {settings.CONTROLPANEL_HOST_NAME}" in html
+    assert SystemSample.objects.filter(host=settings.CONTROLPANEL_HOST_NAME).count() == 1
 
 
 def test_reports_list_links_each_report_and_its_downloads(staff_page_client, report):
