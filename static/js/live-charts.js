@@ -125,18 +125,20 @@
       }
       series.push(entry);
     });
-    var yAxis = { font: FONT, size: 64, values: axisTicks(spec.format), stroke: "currentColor",
+    var yAxis = { font: FONT, size: spec.format === "bytesRate" ? 84 : 56, values: axisTicks(spec.format), stroke: "currentColor",
                   grid: { stroke: "rgba(128,128,128,.2)" }, ticks: { stroke: "rgba(128,128,128,.4)" } };
     if (spec.format === "count") yAxis.incrs = COUNT_INCRS;
     var xAxis = { font: FONT, stroke: "currentColor", space: width < 480 ? 70 : 90,
                   grid: { stroke: "rgba(128,128,128,.15)" }, ticks: { stroke: "rgba(128,128,128,.4)" } };
-    if (spec.days) {
-      xAxis.values = function (u, splits) {
-        return splits.map(function (v) {
-          return new Date(v * 1000).toLocaleDateString("en-GB", { day: "numeric", month: "short" });
-        });
-      };
-    }
+    // 24-hour times within two days, dates beyond: one label per ~90 px (70 px on a phone).
+    var long = spec.days || range.seconds > 2 * 86400;
+    xAxis.values = function (u, splits) {
+      return splits.map(function (v) {
+        var d = new Date(v * 1000);
+        return long ? d.toLocaleDateString("en-GB", { day: "numeric", month: "short" })
+          : d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+      });
+    };
     return {
       width: width,
       height: plotHeight(width),
@@ -152,12 +154,13 @@
         },
         y: {
           range: function (u, min, max) {
-            var top = spec.max !== undefined ? spec.max : Math.max(max === null ? 1 : max * 1.1, spec.format === "count" ? 1 : 0.001);
+            var floor = spec.format === "count" || spec.format === "percent" ? 1 : 0.001;
+            var top = spec.max !== undefined ? spec.max : Math.max(max === null ? floor : max * 1.1, floor);
             return [spec.min || 0, top];
           }
         }
       },
-      legend: { show: true, live: true },
+      legend: { show: true, live: false },
       cursor: { points: { show: false } }
     };
   }

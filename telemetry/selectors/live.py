@@ -102,7 +102,8 @@ def request_charts(*, chart_range: Range, now: datetime, top_endpoints: int = 5)
     start = now - chart_range.span
     rows = aggregation.request_rows(start, now, group=("time", "route", "status_class"), minutes_only=minutes_only)
     api_rows = [r for r in rows if r["route"].startswith("/api/")]
-    times = _buckets(start, now, size)
+    # The bucket still under way is left out: its requests are not all flushed yet.
+    times = [t for t in _buckets(start, now, size) if t + size <= now.timestamp()]
     step_minutes = size / 60
 
     def series_of(selected: list[dict]) -> dict:
