@@ -9,6 +9,7 @@ staff member's API allowance (1000 requests an hour) in about 40 minutes of watc
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -190,6 +191,33 @@ def system_live_data(request):
         return json_error("permission_denied", 403)
     process_sampler.ensure_sample()
     return JsonResponse(_live_figures(timezone.now(), host=_host(request), range_key=request.GET.get("range")))
+
+
+ALERTS_PER_PAGE = 50
+
+
+@staff_member_required
+def alert_log(request):
+    """Every threshold change per host (the same rows as ``metrics/alerts/``), newest first."""
+    host = _host(request)
+    page = Paginator(selectors.alert_list(host=host), ALERTS_PER_PAGE).get_page(request.GET.get("page"))
+    alerts = []
+    for event in page.object_list:
+        alert = selectors.alert_dict(event)
+        alert["at_local"] = timezone.localtime(event.at)
+        alerts.append(alert)
+    context = {
+        "page_obj": page,
+        "alerts": alerts,
+        "host": host,
+        "hosts": [h["host"] for h in selectors.host_list()],
+        "limits": [{"label": selectors.METRIC_LABELS.get(t.metric, t.metric), "warning": t.warning,
+                    "critical": t.critical} for t in selectors.thresholds()],
+        "hysteresis": settings.TELEMETRY_THRESHOLD_HYSTERESIS,
+        "query_string": f"host={host}" if host else "",
+        "staff_tab": "alerts",
+    }
+    return render(request, "staff/alerts.html", context)
 
 
 @staff_member_required

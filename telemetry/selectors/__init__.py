@@ -30,6 +30,7 @@ from telemetry.selectors.reports import (
 )
 from telemetry.selectors.system import (
     COMPONENTS,
+    METRIC_LABELS,
     RESOLUTIONS,
     SAMPLE_FIELDS,
     Threshold,
@@ -52,7 +53,7 @@ from telemetry.selectors.system import (
 )
 
 __all__ = [
-    "COMPONENTS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
+    "COMPONENTS", "METRIC_LABELS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
     "alert_dict", "alert_list", "app_processes", "fleet_summary", "host_list",
     "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "learning",
     "latest_health", "latest_sample", "objectives_status", "performance_summary", "report_counts", "report_detail",

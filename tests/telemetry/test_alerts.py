@@ -98,3 +98,23 @@ def test_the_alert_api_lists_transitions_per_host_newest_first(staff_client, aut
     only_a = staff_client.get("/api/v1/metrics/alerts/?host=a").json()
     assert [r["host"] for r in only_a["results"]] == ["a"]
     assert auth_client.get("/api/v1/metrics/alerts/").status_code == 403
+
+
+def test_the_alert_log_page_lists_each_change_with_host_value_and_limit(client, staff_user,
+                                                                       django_capture_on_commit_callbacks):
+    now = timezone.now()
+    raise_cpu("web-9", 99.0, now)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.thresholds_evaluate(now=now, host="web-9")
+    client.force_login(staff_user)
+    html = client.get("/staff/alerts/").content.decode()
+    assert '<a href="/staff/system/?host=web-9">web-9</a>' in html
+    assert "99.0 %" in html and "95 %" in html and "critical" in html
+    assert "skipped by e-mail, skipped to Slack" in html  # no recipients, no webhook configured
+    empty = client.get("/staff/alerts/?host=quiet").content.decode()
+    assert "No threshold has changed state on quiet yet." in empty
+
+
+def test_the_alert_log_is_staff_only(client, user):
+    client.force_login(user)
+    assert client.get("/staff/alerts/").status_code in (302, 403, 404)

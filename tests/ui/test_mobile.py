@@ -81,3 +81,16 @@ def test_navigation_collapses_behind_a_menu_button_and_works(phone, user, seeded
     expect(menu).to_be_focused()
     outline = menu.evaluate("element => getComputedStyle(element).outlineStyle")
     assert outline != "none"
+
+
+def test_wide_staff_tables_scroll_sideways_on_a_phone_and_say_so(phone, staff_user, seeded):
+    sign_in(phone, staff_user.username)
+    phone.goto("/staff/reports/")
+    wrap = phone.locator(".table-wrap", has=phone.locator("#report-table"))
+    sizes = wrap.evaluate("el => ({scroll: el.scrollWidth, client: el.clientWidth, overflow: getComputedStyle(el).overflowX})")
+    assert sizes["scroll"] > sizes["client"] and sizes["overflow"] == "auto"  # the table scrolls, nothing is cut
+    expect(phone.get_by_text("Scroll the table sideways for more columns →")).to_be_visible()
+    assert horizontal_overflow(phone) <= 0
+    # Scrolling the table shows its last column.
+    wrap.evaluate("el => el.scrollLeft = el.scrollWidth")
+    expect(phone.locator("#report-table thead th").last).to_be_in_viewport()
