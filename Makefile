@@ -21,7 +21,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 venv: $(VENV)/.runtime
 venv-dev: $(VENV)/.dev
 
-# Starts web (controlpanel.serve: Granian) + Celery worker + beat on the embedded default (SQLite, filesystem broker).
+# Starts web (controlpanel.serve: Granian, a worker process per core) + Celery worker + beat on the embedded default (SQLite, filesystem broker).
 run: venv
 	@$(PY) scripts/local_env.py
 	@set -a && . var/local.env && set +a && \

@@ -13,7 +13,9 @@ listening socket, so ``WEB_WORKERS`` of them serve at once.
 Settings, from the environment (command-line flags win):
 
 - ``HOST`` / ``PORT``: where to listen (``127.0.0.1:8000``).
-- ``WEB_WORKERS``: worker processes (default 1).
+- ``WEB_WORKERS``: worker processes (default: one per core this process may run on). Nothing
+  correctness depends on is private to a process: sessions and tokens are database rows, the
+  rate-limit counters live in Redis or, on the embedded default, in one shared SQLite file.
 - ``WEB_THREADS``: threads per worker that run Django (default 8, read by
   ``controlpanel.asgi``).
 - ``WEB_ACCESS_LOG``: ``true`` to print an access line per request (the API logs its own line
@@ -43,7 +45,9 @@ def _truthy(value: str | None) -> bool:
 
 
 def default_workers() -> int:
-    return 1
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def command(extra: list[str] | None = None, *, environ: dict[str, str] | None = None) -> list[str]:

@@ -145,8 +145,10 @@ if REDIS_URL:
     SILENCED_SYSTEM_CHECKS = []
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "controlpanel"}}
-    # The embedded default runs one web process, so a local-memory cache is shared by every
-    # request that can reach it (the rate-limit counters included).
+    # Each web process has its own local-memory cache. Nothing in it has to agree between
+    # processes: what is cached is keyed by what it was computed from (rendered charts by their
+    # figures, search results by the catalog's stamp in the database), and the rate-limit
+    # counters live in a shared SQLite file instead (RATELIMIT_STORE below).
     SILENCED_SYSTEM_CHECKS = []
 
 # CELERY
@@ -261,6 +263,10 @@ SPECTACULAR_SETTINGS = {
 
 # RATE LIMITS (controlpanel.api.ratelimit rates: "count/period", period s, m, h or d, e.g. "5/15m")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# Where the counters live: Redis (the cache) in production; on the embedded default one SQLite
+# file that every web process shares, so a limit is exact however many processes serve.
+RATELIMIT_STORE = env.str("RATELIMIT_STORE", default="cache" if REDIS_URL else "sqlite")
+RATELIMIT_SQLITE_PATH = Path(env.str("RATELIMIT_SQLITE_PATH", default=str(VAR_DIR / "ratelimit.sqlite3")))
 RATELIMIT_API_RATE = env.str("RATELIMIT_API_RATE", default="1000/h")
 RATELIMIT_SEARCH_RATE = env.str("RATELIMIT_SEARCH_RATE", default="100/m")
 RATELIMIT_LOGIN_ACCOUNT_FAILURES = env.str("RATELIMIT_LOGIN_ACCOUNT_FAILURES", default="100/h")

@@ -33,3 +33,11 @@ if os.environ.get("REDIS_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.pop("CELERY_BROKER_URL", None)
 
 from controlpanel.settings import *  # noqa: E402,F403
+
+# The embedded default's shared counter file, one per test process (parallel workers would
+# otherwise reset each other's counters between tests). Servers a test starts use their own.
+if RATELIMIT_STORE == "sqlite":  # noqa: F405
+    import tempfile
+    from pathlib import Path
+
+    RATELIMIT_SQLITE_PATH = Path(tempfile.gettempdir()) / f"cp-test-ratelimit-{os.getpid()}.sqlite3"

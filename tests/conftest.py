@@ -70,9 +70,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from controlpanel.api.ratelimit import clear_counters
+
     cache.clear()
+    clear_counters()
     yield
     cache.clear()
+    clear_counters()
 
 
 @pytest.fixture

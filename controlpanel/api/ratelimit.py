@@ -6,16 +6,27 @@ JWT user is keyed by user id (on ``dispatch`` a bearer-token user is still anony
 client would share one bucket); anonymous requests are keyed by the client address the request
 middleware resolved. Dashboard pages share the same counters through :func:`page_limited`.
 
-When the cache behind the counters fails, reads fail open (logged) and the login and
+Where the counters live (``RATELIMIT_STORE``): in production, Redis (the default cache), one
+pipelined script per hit; on the embedded default, one SQLite file beside the database
+(``RATELIMIT_SQLITE_PATH``), one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement per
+hit. Either way every web process of a deployment counts against the same counters, so a limit
+is exact however many processes serve.
+
+When the store behind the counters fails, reads fail open (logged) and the login and
 registration scopes fail closed with 503.
 """
 
 import hashlib
 import logging
+import os
+import random
 import re
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
@@ -83,22 +94,119 @@ def redis_client():
     return client.get_client(write=True)
 
 
-def counter_incr(key: str, ttl: int) -> int:
-    """Add one to the counter ``key`` (created at 1 with a ``ttl``-second life) and return it.
+class CacheCounters:
+    """Counters in the default cache: Redis in production (one pipelined script per hit), the
+    local-memory cache where a single process is all there is."""
 
-    On Redis this is one pipelined script instead of ``add`` + ``incr`` (two round trips on
-    every API request); the key and the stored integer are the cache's own, so ``cache.get``
-    reads the same counter. Elsewhere, the cache's ``add`` + ``incr``.
+    def incr(self, key: str, ttl: int) -> int:
+        redis = redis_client()
+        if redis is None:
+            if cache.add(key, 1, ttl):
+                return 1
+            return cache.incr(key)
+        global _script
+        if _script is None:
+            _script = redis.register_script(_INCR_WITH_EXPIRY)
+        return int(_script(keys=[cache.make_and_validate_key(key)], args=[ttl], client=redis))
+
+    def get(self, key: str) -> int:
+        return int(cache.get(key) or 0)
+
+    def decr(self, key: str) -> None:
+        cache.decr(key)
+
+    def ttl(self, key: str) -> int | None:
+        redis = redis_client()
+        if redis is None:
+            return None
+        seconds = redis.ttl(cache.make_and_validate_key(key))
+        return seconds if seconds >= 0 else None
+
+    def clear(self) -> None:
+        cache.clear()
+
+
+class SQLiteCounters:
+    """Counters in one SQLite file that every process of the embedded default opens.
+
+    A hit is one statement, an upsert that also restarts a counter whose window has ended, so
+    two processes never lose or double a count. The file is separate from the product's
+    database, so counting never waits on an application write. Durability is traded for speed
+    (``synchronous=OFF``): a crash of the machine may forget the last hits, which only gives a
+    client a few more requests in that window.
     """
-    redis = redis_client()
-    if redis is None:
-        if cache.add(key, 1, ttl):
-            return 1
-        return cache.incr(key)
-    global _script
-    if _script is None:
-        _script = redis.register_script(_INCR_WITH_EXPIRY)
-    return int(_script(keys=[cache.make_and_validate_key(key)], args=[ttl], client=redis))
+
+    PURGE_ONE_IN = 1000  # hits, on average, between sweeps of ended windows
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        os.register_at_fork(after_in_child=self._forget_connections)
+
+    def _forget_connections(self) -> None:
+        self._local = threading.local()  # a connection must not cross a fork
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")
+            connection.execute("CREATE TABLE IF NOT EXISTS counter (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
+                               "expires_at INTEGER NOT NULL) WITHOUT ROWID")
+            self._local.connection = connection
+        return connection
+
+    def incr(self, key: str, ttl: int) -> int:
+        now = int(time.time())
+        connection = self._connection()
+        (count,) = connection.execute(
+            "INSERT INTO counter (key, count, expires_at) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET "
+            "count = CASE WHEN counter.expires_at < ? THEN 1 ELSE counter.count + 1 END, "
+            "expires_at = CASE WHEN counter.expires_at < ? THEN excluded.expires_at ELSE counter.expires_at END "
+            "RETURNING count", (key, now + ttl, now, now)).fetchone()
+        if random.randrange(self.PURGE_ONE_IN) == 0:  # noqa: S311 - spreading housekeeping, not security
+            connection.execute("DELETE FROM counter WHERE expires_at < ?", (now,))
+        return int(count)
+
+    def get(self, key: str) -> int:
+        row = self._connection().execute("SELECT count FROM counter WHERE key = ? AND expires_at >= ?",
+                                         (key, int(time.time()))).fetchone()
+        return int(row[0]) if row else 0
+
+    def decr(self, key: str) -> None:
+        self._connection().execute("UPDATE counter SET count = count - 1 WHERE key = ? AND count > 0", (key,))
+
+    def ttl(self, key: str) -> int | None:
+        row = self._connection().execute("SELECT expires_at FROM counter WHERE key = ?", (key,)).fetchone()
+        return max(0, int(row[0]) - int(time.time())) if row else None
+
+    def clear(self) -> None:
+        self._connection().execute("DELETE FROM counter")
+
+
+_stores: dict[tuple, CacheCounters | SQLiteCounters] = {}
+
+
+def counters() -> CacheCounters | SQLiteCounters:
+    """The configured counter store (``RATELIMIT_STORE``: ``cache`` or ``sqlite``)."""
+    kind = getattr(settings, "RATELIMIT_STORE", "cache")
+    path = str(getattr(settings, "RATELIMIT_SQLITE_PATH", "")) if kind == "sqlite" else ""
+    store = _stores.get((kind, path))
+    if store is None:
+        store = _stores.setdefault((kind, path), SQLiteCounters(Path(path)) if kind == "sqlite" else CacheCounters())
+    return store
+
+
+def counter_incr(key: str, ttl: int) -> int:
+    """Add one to the counter ``key`` (created at 1 with a ``ttl``-second life) and return it."""
+    return counters().incr(key, ttl)
+
+
+def clear_counters() -> None:
+    """Forget every counter (tests start each case from zero)."""
+    counters().clear()
 
 
 def hit(*, scope: str, key: str, rate: Rate, increment: bool = True, fail_closed: bool = False) -> Usage | None:
@@ -113,7 +221,8 @@ def hit(*, scope: str, key: str, rate: Rate, increment: bool = True, fail_closed
     start = now // rate.period * rate.period
     cache_key = f"{KEY_PREFIX}:{scope}:{start}:{hashlib.sha256(key.encode()).hexdigest()}"
     try:
-        count = counter_incr(cache_key, rate.period + EXPIRY_FUDGE) if increment else int(cache.get(cache_key) or 0)
+        store = counters()
+        count = store.incr(cache_key, rate.period + EXPIRY_FUDGE) if increment else store.get(cache_key)
     except Exception as exc:  # the cache backend raised: Redis down or unreachable
         if fail_closed:
             logger.error("rate-limit store unavailable; refusing %s", scope, extra={"error": type(exc).__name__})
@@ -128,7 +237,7 @@ def give_back(usage: Usage | None) -> None:
     if usage is None:
         return
     try:
-        cache.decr(usage.cache_key)
+        counters().decr(usage.cache_key)
     except Exception as exc:  # the window ended (key gone) or the store failed: nothing to give back
         logger.warning("could not give back a %s hit", usage.cache_key.split(":")[1],
                        extra={"error": type(exc).__name__})

@@ -400,3 +400,24 @@ def test_the_api_limit_is_exact_across_two_app_processes_sharing_redis(user):
     assert allowed == limit, statuses
     assert statuses.count(429) == attempts - limit
     assert statuses[:limit] == [200] * limit
+
+
+@pytest.mark.slow
+def test_the_api_limit_is_exact_across_two_web_processes_on_the_embedded_default(tmp_path):
+    """Two web servers on one SQLite deployment (no Redis) count against one set of counters:
+    the default 1000 requests an hour pass, whichever process answers, and the 1001st is refused
+    by either."""
+    from tests.reliability import harness
+
+    limit = 1000
+    env = harness.product_env(CONTROLPANEL_VAR_DIR=str(tmp_path / "var"), RATELIMIT_API_RATE=f"{limit}/h")
+    harness.manage(env, "migrate", "--noinput", "-v0")
+    with harness.AppServer(env, tmp_path, name="first") as first, harness.AppServer(env, tmp_path, name="second") as second:
+        token = harness.register(first.url, "counted")["access"]
+        urls = [f"{server.url}/api/v1/auth/me/" for server in (first, second)]
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda n: _get(urls[n % 2], token), range(limit)))
+        over = [_get(url, token) for url in urls]
+    tally.record(SUITE + " (two processes, SQLite)", tried=limit + 2, failed=statuses.count(429) + over.count(200))
+    assert statuses == [200] * limit
+    assert over == [429, 429]

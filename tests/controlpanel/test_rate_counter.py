@@ -1,12 +1,21 @@
 """The rate-limit counter: one store operation per API request, the same counter everywhere."""
 
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from controlpanel.api.ratelimit import counter_incr, hit, parse_rate
-from controlpanel.api.ratelimit import redis_client as _redis_client
+from controlpanel.api.ratelimit import (
+    CacheCounters,
+    SQLiteCounters,
+    counter_incr,
+    counters,
+    hit,
+    parse_rate,
+    redis_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,24 +29,45 @@ def usage(request, *, group: str, rate: str, key: str, increment: bool) -> dict:
 
 def test_a_counter_starts_at_one_and_counts_every_hit():
     assert [counter_incr("test:counter", 60) for _ in range(3)] == [1, 2, 3]
-    assert cache.get("test:counter") == 3
+    assert counters().get("test:counter") == 3
+
+
+def test_the_store_is_redis_in_production_and_a_shared_file_on_the_embedded_default():
+    store = counters()
+    if settings.REDIS_URL:
+        assert isinstance(store, CacheCounters) and redis_client() is not None
+    else:
+        assert isinstance(store, SQLiteCounters)
+        assert store.path == Path(settings.RATELIMIT_SQLITE_PATH)
 
 
 def test_a_counter_expires_with_its_window():
     counter_incr("test:window", 60)
-    redis = _redis_client()
-    if settings.REDIS_URL:  # the production shape: the pipelined script sets the expiry itself
-        assert redis is not None
-        ttl = redis.ttl(cache.make_and_validate_key("test:window"))
-        assert 0 < ttl <= 60
-        # A counter that somehow lost its expiry gets one back on the next hit.
+    store = counters()
+    assert 0 < store.ttl("test:window") <= 60
+    if settings.REDIS_URL:  # a counter that somehow lost its expiry gets one back on the next hit
+        redis = redis_client()
         redis.persist(cache.make_and_validate_key("test:window"))
         counter_incr("test:window", 60)
-        assert 0 < redis.ttl(cache.make_and_validate_key("test:window")) <= 60
-    else:
-        assert redis is None
-        expiry = cache._expire_info[cache.make_and_validate_key("test:window")]
-        assert expiry is not None
+        assert 0 < store.ttl("test:window") <= 60
+
+
+def test_a_counter_whose_window_ended_starts_again_at_one(tmp_path):
+    store = SQLiteCounters(tmp_path / "counters.sqlite3")
+    assert [store.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    store._connection().execute("UPDATE counter SET expires_at = expires_at - 3600")
+    assert store.get("k") == 0
+    assert store.incr("k", 60) == 1
+    store.decr("k")
+    assert store.get("k") == 0
+
+
+def test_two_stores_on_one_file_count_one_counter(tmp_path):
+    """What two web processes see: every hit from either lands on the same count."""
+    first, second = SQLiteCounters(tmp_path / "shared.sqlite3"), SQLiteCounters(tmp_path / "shared.sqlite3")
+    seen = [store.incr("shared", 60) for _ in range(5) for store in (first, second)]
+    assert seen == list(range(1, 11))
+    assert first.get("shared") == second.get("shared") == 10
 
 
 def test_hits_counted_on_requests_are_the_ones_a_peek_reads():
