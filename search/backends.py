@@ -54,6 +54,7 @@ from search import index
 
 MIN_TRIGRAM = 3
 SUGGEST_CANDIDATES = 2000
+SUGGEST_COUNT = 200  # lessons counted per suggestion candidate
 
 
 @dataclass(frozen=True)
@@ -257,11 +258,12 @@ class SqliteEngine:
             params += [f"%{word}%"] * len(columns)
         return sql, params
 
-    def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False) -> list[int]:
+    def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
+            substrings: bool = True) -> list[int]:
         """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
         stem = f"{{title}} : ({self.stem})" if title else self.stem
         found = set(self._select(index.STEM_TABLE, stem, "", [], after, limit, among))
-        if self.trigram:
+        if self.trigram and substrings:
             short, params = self._short(("title",) if title else ("title", "content"))
             trigram = f"{{title}} : ({self.trigram})" if title else self.trigram
             found.update(self._select(index.TRIGRAM_TABLE, trigram, short, params, after, limit, among))
@@ -303,7 +305,8 @@ class PostgresEngine:
         sql = f"SELECT d.lesson_id FROM {index.PG_TABLE} d {self.join} WHERE {where}{tail} ORDER BY d.lesson_id LIMIT %s"
         return [r[0] for r in _fetch(sql, [*params, *tail_params, limit])]
 
-    def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False) -> list[int]:
+    def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
+            substrings: bool = True) -> list[int]:
         """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
         restrict, restrict_params = "", []
         if among is not None:
@@ -312,6 +315,8 @@ class PostgresEngine:
                                                                                    *restrict_params, after]
         tsquery, params = self.tsquery("A" if title else "")
         found = set(self._first(f"d.vector @@ ({tsquery})", params, tail, tail_params, limit))
+        if not substrings:
+            return sorted(found)
         likes = [f"%{w}%" for w in self.query.words]
         where = " AND ".join("d.content ILIKE %s" for _ in likes)
         if title:
@@ -370,20 +375,38 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
                    has_next=has_next, strategy="index", facets=facets)
 
 
+def _slip_cost(word: str, candidate: str, distance: int) -> float:
+    """Edits from ``word`` to ``candidate``; when only letters were left out, each counts half."""
+    letters = iter(candidate)
+    if len(candidate) > len(word) and all(char in letters for char in word):
+        return (len(candidate) - len(word)) / 2
+    return float(distance)
+
+
 def suggestion(words: tuple[str, ...], filters: Filters) -> str:
-    """A nearby query that finds something, for a query that found nothing; "" when there is none."""
+    """A nearby query that finds something, for a query that found nothing; "" when there is none.
+
+    Each word the catalog lacks is replaced by the catalog word within two edits (one for three
+    letters) that finds the most lessons (as a word), an edit costing a factor of four; letters
+    left out count half an edit, the commonest slip ("colr" becomes "colour", in many lessons,
+    rather than "cold", in one, or "car").
+    """
     known = known_words(words)
     corrected, changed = [], False
     for word in words:
         if word in known or len(word) < MIN_TRIGRAM or word.isdigit():
             corrected.append(word)
             continue
+        best, best_score = word, 0.0
         near = near_words(word, 2 if len(word) >= 4 else 1)
-        if not near:
-            corrected.append(word)
-            continue
-        corrected.append(min(near, key=lambda item: (item[0], abs(len(item[1]) - len(word)), item[1]))[1])
-        changed = True
+        costs = sorted((_slip_cost(word, candidate, distance), candidate) for distance, candidate in near)
+        for cost, candidate in costs[:12]:
+            engine = engine_for(Query(words=(candidate,), typos=((),), filters=filters))
+            score = len(engine.ids(SUGGEST_COUNT, substrings=False)) / 4 ** cost
+            if score > best_score:
+                best, best_score = candidate, score
+        corrected.append(best)
+        changed = changed or best != word
     if not changed:
         return ""
     engine = engine_for(Query(words=tuple(corrected), typos=((),) * len(corrected), filters=filters))

@@ -15,7 +15,11 @@ class SearchHistoryQuerySet(models.QuerySet):
 
 
 class SearchHistory(models.Model):
-    """One search a user ran (the seed's ``search_history``); bounded per user."""
+    """One search a user ran (the seed's ``search_history``), or a run of the same search in a row; bounded per user.
+
+    A repeat of the user's latest entry (same words, category and mode) updates that entry
+    (``repeats``, figures of the latest run, ``created_at``) instead of adding one.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history")
     query = models.CharField(max_length=200)
@@ -26,6 +30,8 @@ class SearchHistory(models.Model):
     turbo_used = models.BooleanField()
     search_time = models.FloatField(help_text="Milliseconds the search took on the server.")
     cached = models.BooleanField(default=False, help_text="Answered from the shared result cache.")
+    repeats = models.PositiveIntegerField(default=1, help_text="Times the search was run in a row (consecutive "
+                                                               "repeats collapse into this entry).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = SearchHistoryQuerySet.as_manager()

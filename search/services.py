@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery
+from django.db.models import F, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,6 +25,11 @@ class InvalidSearchError(ApplicationError):
 class SavedSearchLimitError(ConflictError):
     code = "saved_search_limit"
     message = "You have reached the maximum number of saved searches; delete one first."
+
+
+class SavedSearchEmptyError(ConflictError):
+    code = "saved_search_empty"
+    message = "This search finds no lessons, so there is nothing to save; try the suggestion or other words."
 
 
 class SavedSearchNameTakenError(ConflictError):
@@ -100,16 +105,25 @@ def search_run(*, user: User, query: str, turbo: bool | None = None, category: C
 
 @transaction.atomic
 def search_history_record(*, user: User, result: selectors.SearchResult) -> SearchHistory:
-    """Store one search and trim the user's history to SEARCH_HISTORY_LIMIT (oldest rows go).
+    """Store one search, collapsing a repeat of the latest entry, and trim the history to SEARCH_HISTORY_LIMIT.
 
-    The trim is one indexed statement: delete this user's rows at or below the id of the
-    (limit + 1)-th newest, so no request scans the whole history.
+    A repeat is the same words (as the search reads them: case and punctuation aside), category
+    and mode as the user's newest entry: that entry counts one more run and takes this run's
+    figures and time. The trim is one indexed statement: delete this user's rows at or below
+    the id of the (limit + 1)-th newest, so no request scans the whole history.
     """
-    entry = SearchHistory.objects.create(
-        user=user, query=result.query, category=result.category, results_count=result.count,
-        count_exact=result.count_exact, turbo_used=result.turbo_used, search_time=result.took_ms,
-        cached=result.cached,
-    )
+    figures = {"query": result.query, "results_count": result.count, "count_exact": result.count_exact,
+               "search_time": result.took_ms, "cached": result.cached}
+    latest = SearchHistory.objects.filter(user=user).order_by("-id").first()
+    if (latest is not None and latest.turbo_used == result.turbo_used
+            and latest.category_id == (result.category.pk if result.category else None)
+            and text.query_words(latest.query) == result.words):
+        SearchHistory.objects.filter(pk=latest.pk).update(repeats=F("repeats") + 1, created_at=timezone.now(),
+                                                          **figures)
+        latest.refresh_from_db()
+        return latest
+    entry = SearchHistory.objects.create(user=user, category=result.category, turbo_used=result.turbo_used,
+                                         **figures)
     limit = max(0, settings.SEARCH_HISTORY_LIMIT)
     boundary = SearchHistory.objects.filter(user=user).order_by("-id").values("id")[limit:limit + 1]
     SearchHistory.objects.filter(user=user, id__lte=Subquery(boundary)).delete()
@@ -128,7 +142,11 @@ SNAPSHOT_SIZE = 100
 @transaction.atomic
 def saved_search_create(*, user: User, query: str, name: str = "", turbo: bool | None = None,
                         category: Category | str | None = None) -> SavedSearch:
-    """Save a search with a snapshot of its best results (ids, slugs, titles; up to 100)."""
+    """Save a search with a snapshot of its best results (ids, slugs, titles; up to 100).
+
+    Refused (SavedSearchEmptyError, 409) when the search finds nothing: the page only offers
+    saving a search with results, and the API follows the same rule.
+    """
     cleaned = search_query_clean(raw=query)
     if isinstance(category, str) or category is None:
         category = search_category(slug=category)
@@ -138,6 +156,8 @@ def saved_search_create(*, user: User, query: str, name: str = "", turbo: bool |
     use_turbo = search_turbo_default(user=user) if turbo is None else bool(turbo)
     result = selectors.search_execute(query=cleaned, turbo=use_turbo, category=category, page=1,
                                       page_size=SNAPSHOT_SIZE)
+    if not result.count:  # a saved search is a way back to lessons; one that finds none is refused
+        raise SavedSearchEmptyError(details={"query": [f"{cleaned!r} finds no lessons."]})
     try:
         with transaction.atomic():
             return SavedSearch.objects.create(

@@ -59,7 +59,7 @@ def _context(request, *, query: str, turbo: bool, category: str, result=None, er
     user = request.user
     history = [
         {"query": h.query, "turbo": h.turbo_used, "results_count": h.results_count, "count_exact": h.count_exact,
-         "took_ms": h.search_time, "created_at": h.created_at,
+         "took_ms": h.search_time, "created_at": h.created_at, "repeats": h.repeats,
          "category_name": h.category.name if h.category else "",
          "url": _search_url(query=h.query, turbo=h.turbo_used, category=h.category.slug if h.category else "")}
         for h in selectors.search_history_list(user=user)[:HISTORY_SHOWN]
@@ -70,6 +70,8 @@ def _context(request, *, query: str, turbo: bool, category: str, result=None, er
             pages["previous"] = _search_url(query=query, turbo=turbo, category=category, page=result.page - 1)
         if result.has_next:
             pages["next"] = _search_url(query=query, turbo=turbo, category=category, page=result.page + 1)
+        if result.suggestion:
+            pages["suggestion"] = _search_url(query=result.suggestion, turbo=turbo, category=category)
     return {
         "query": query,
         "turbo": turbo,
@@ -89,7 +91,7 @@ def search_page(request):
     query = request.GET.get("q", "")
     turbo = _turbo(request.GET.get("turbo"), request.user)
     category = request.GET.get("category", "")
-    result, error, status, wait = None, "", 200, None
+    result, error, status, wait, notice = None, "", 200, None, ""
     if query.strip():
         wait = _search_limited(request)
         if wait is not None:
@@ -99,11 +101,18 @@ def search_page(request):
                 result = services.search_run(user=request.user, query=query, turbo=turbo, category=category or None,
                                              page=_page_number(request.GET.get("page")), page_size=PAGE_SIZE,
                                              record="saved" not in request.GET)
+                if result.past_the_end:  # show the last page instead (the search is already recorded)
+                    asked = result.page
+                    result = services.search_run(user=request.user, query=query, turbo=turbo,
+                                                 category=category or None, page=result.last_page,
+                                                 page_size=PAGE_SIZE, record=False)
+                    notice = f"There is no page {asked}: these are the last results, page {result.page}."
             except ApplicationError as exc:
                 error, status = exc.message, exc.status_code
     elif "q" in request.GET:
         error, status = "Type something to search for.", 400
     context = _context(request, query=query, turbo=turbo, category=category, result=result, error=error)
+    context["notice"] = notice
     response = render(request, "search/search.html", context, status=status)
     if status == 429:
         response["Retry-After"] = str(wait)

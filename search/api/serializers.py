@@ -109,7 +109,7 @@ class SearchHistoryOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = SearchHistory
         fields = ["id", "query", "category", "results_count", "count_exact", "turbo_used", "search_time", "cached",
-                  "created_at"]
+                  "repeats", "created_at"]
         read_only_fields = fields
 
 

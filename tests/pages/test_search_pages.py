@@ -125,3 +125,45 @@ def test_search_writes_need_csrf(user, catalog):
     assert client.post("/search/save/", {"q": "light"}).status_code == 403
     assert client.post("/search/history/clear/").status_code == 403
     assert not SavedSearch.objects.filter(user=user).exists()
+
+
+def test_save_is_offered_only_for_a_search_with_results(page_client, catalog):
+    assert 'aria-label="Save this search"' in page_client.get("/search/?q=light").content.decode()
+    html = page_client.get("/search/?q=zzqxv").content.decode()
+    assert "Nothing matched." in html and 'aria-label="Save this search"' not in html
+
+
+def test_saving_a_search_without_results_is_refused_with_a_message(page_client, user, catalog):
+    response = page_client.post("/search/save/", {"q": "zzqxv", "turbo": "1"}, follow=True)
+    assert "nothing to save" in response.content.decode()
+    assert not SavedSearch.objects.filter(user=user).exists()
+
+
+def test_a_page_past_the_end_shows_the_last_page_not_nothing_matched(page_client, catalog):
+    response = page_client.get("/search/?q=light&turbo=1&page=99")
+    html = response.content.decode()
+    result = response.context["result"]
+    assert result.count > 0 and result.items and result.page == result.last_page
+    assert "Nothing matched." not in html
+    assert f"There is no page 99: these are the last results, page {result.last_page}." in html
+
+
+def test_the_search_form_submits_exactly_one_turbo_parameter(page_client, catalog):
+    html = page_client.get("/search/?q=light&turbo=1").content.decode()
+    start = html.index('class="card search-form"')
+    form = html[start:html.index("</form>", start)]
+    assert form.count('name="turbo"') == 2 and form.count('type="radio"') == 2  # one choice is ever sent
+    assert 'type="hidden" name="turbo"' not in form
+
+
+def test_a_search_that_finds_nothing_suggests_a_nearby_query(page_client, catalog):
+    html = page_client.get("/search/?q=colr&turbo=1").content.decode()
+    assert 'Did you mean <a href="/search/?q=colour&amp;turbo=1" id="search-suggestion">colour</a>?' in html
+
+
+def test_repeated_searches_show_once_in_history_with_a_count(page_client, catalog):
+    for _ in range(9):
+        page_client.get("/search/?q=colour+wheel&turbo=1")
+    html = page_client.get("/search/").content.decode()
+    history = html[html.index('id="search-history"'):]
+    assert history.count("<li>") == 1 and "×9" in history

@@ -42,8 +42,8 @@ def test_history_is_trimmed_to_the_limit_per_user(auth_client, other_client, cat
 
 def test_saved_searches_are_never_trimmed(auth_client, catalog, settings):
     settings.SEARCH_HISTORY_LIMIT = 1
-    for n in range(3):
-        assert auth_client.post("/api/v1/search/save/", {"query": f"colour {n}"}, format="json").status_code == 201
+    for n, query in enumerate(["colour", "grey", "wheel"]):
+        assert auth_client.post("/api/v1/search/save/", {"query": query}, format="json").status_code == 201
         search(auth_client, q=f"grey {n}")
     assert SavedSearch.objects.count() == 3
     assert history(auth_client)["count"] == 1
@@ -74,3 +74,18 @@ def test_refused_searches_are_not_recorded(auth_client, catalog):
 def test_history_records_the_mode_used(auth_client, catalog, turbo):
     search(auth_client, q="colour", turbo=str(turbo).lower())
     assert history(auth_client)["results"][0]["turbo_used"] is turbo
+
+
+def test_consecutive_repeats_collapse_into_one_entry_with_a_count(auth_client, catalog):
+    for q in ["colour wheel"] * 8 + ["  Colour   WHEEL "]:
+        search(auth_client, q=q, turbo="true")
+    [row] = history(auth_client)["results"]
+    assert (row["query"], row["repeats"], row["results_count"]) == ("Colour WHEEL", 9, 1)
+
+
+def test_only_consecutive_repeats_in_the_same_mode_collapse(auth_client, catalog):
+    for q, turbo in [("grey", "true"), ("grey", "true"), ("wheel", "true"), ("grey", "true"), ("grey", "false")]:
+        search(auth_client, q=q, turbo=turbo)
+    rows = history(auth_client)["results"]
+    assert [(r["query"], r["turbo_used"], r["repeats"]) for r in rows] == [
+        ("grey", False, 1), ("grey", True, 1), ("wheel", True, 1), ("grey", True, 2)]

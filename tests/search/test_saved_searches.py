@@ -97,3 +97,11 @@ def test_the_owner_cannot_be_chosen_by_the_client(auth_client, other_user, catal
     assert not SavedSearch.objects.exists()
     assert save(auth_client, query="grey").status_code == 201
     assert SavedSearch.objects.get().user == user
+
+
+def test_a_search_that_finds_nothing_cannot_be_saved(auth_client, catalog):
+    response = save(auth_client, name="Nothing", query="zzqxv")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "saved_search_empty" and "query" in body["details"]
+    assert not SavedSearch.objects.exists()

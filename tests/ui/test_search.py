@@ -1,5 +1,7 @@
 """Search in a real browser: turbo on and off, save a search, find it under saved searches, run it again."""
 
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -22,6 +24,7 @@ def test_search_with_turbo_on_and_off_then_save_find_and_rerun(page, user):
     took = page.locator("#search-took")
     expect(took).to_contain_text("turbo")
     expect(took).to_contain_text(" ms")
+    assert parse_qs(urlparse(page.url).query)["turbo"] == ["1"]  # exactly one turbo parameter
     turbo_ms = float(page.locator("[data-took-ms]").inner_text())
     assert turbo_ms >= 0
     heading = page.locator("#results-heading")
@@ -29,9 +32,10 @@ def test_search_with_turbo_on_and_off_then_save_find_and_rerun(page, user):
     turbo_count = heading.inner_text().split()[0]
     expect(page.locator("#search-results mark").first).to_be_visible()
 
-    page.get_by_label("Turbo").uncheck()
+    page.get_by_label("Plain").check()
     page.get_by_role("button", name="Search", exact=True).click()
     expect(took).to_contain_text("plain")
+    assert parse_qs(urlparse(page.url).query)["turbo"] == ["0"]  # exactly one turbo parameter
     expect(heading).to_have_text(f"{turbo_count} result{'s' if turbo_count != '1' else ''} for “colour wheel”")
     expect(page.locator("#search-history li")).to_have_count(2)
 
@@ -47,4 +51,6 @@ def test_search_with_turbo_on_and_off_then_save_find_and_rerun(page, user):
     expect(page.get_by_text("Saved search “Colour wheels” run again")).to_be_visible()
     expect(heading).to_contain_text("for “colour wheel”")
     expect(took).to_contain_text("plain")
-    expect(page.locator("#search-history li")).to_have_count(3)
+    # the same plain search again, right after the last one: one history entry, counted twice
+    expect(page.locator("#search-history li")).to_have_count(2)
+    expect(page.locator("#search-history li").first).to_contain_text("×2")
