@@ -8,8 +8,10 @@ OpenAPI schema (``/api/v1/schema/``) declares for it:
 - a query parameter the operation does not declare: 400 ``validation_error`` naming it;
 - a body field the operation does not declare (or any body on an operation that takes none):
   400 ``validation_error`` naming it;
-- an empty or undeclared value of an enumerated query parameter, or an empty value of a
-  numeric or boolean one: 400 ``validation_error`` naming it.
+- no body on an operation whose body the schema marks required: 400 ``validation_error``;
+- an undeclared value of an enumerated query parameter, or an empty value of a parameter whose
+  schema does not allow one (enums, numbers, booleans, non-blank strings; DRF and django-filter
+  would read it as absent): 400 ``validation_error`` naming it.
 
 Value rules beyond these (lengths, ranges, formats) stay with the serializers and filter sets
 that read the values; ``page`` and ``page_size`` with the paginator. The declarations are read
@@ -34,6 +36,7 @@ UNKNOWN_FIELD = "Unknown field."
 UNKNOWN_PARAMETER = "Unknown query parameter."
 EMPTY_PARAMETER = "This parameter cannot be empty."
 NO_BODY = "This operation takes no request body."
+BODY_REQUIRED = "This operation needs a JSON request body."
 CHOICE = "Choose one of: {choices}."
 _WRITES = {"post", "put", "patch", "delete"}
 _PATH_PARAMETER = re.compile(r"<(?:[^>:]+:)?[^>]+>|\{[^}]+\}")
@@ -44,6 +47,14 @@ class QueryParameter:
     name: str
     type: str | None
     enum: tuple[str, ...] | None
+    allows_empty: bool  # whether the schema allows "" (DRF and django-filter read an empty value as absent)
+
+
+def _allows_empty(spec: dict) -> bool:
+    if spec.get("enum") or spec.get("type") != "string" or spec.get("minLength", 0) > 0:
+        return False
+    pattern = spec.get("pattern")
+    return pattern is None or re.search(pattern, "") is not None
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class OperationContract:
 
     query: dict[str, QueryParameter] = field(default_factory=dict)
     has_body: bool = False
+    body_required: bool = False
     body_fields: frozenset[str] | None = None  # None: the body is not an object with fixed fields
     item_fields: frozenset[str] | None = None  # a body that is a list of objects: each item's fields
 
@@ -83,13 +95,15 @@ def _operation(schema: dict, operation: dict) -> OperationContract:
         enum = spec.get("enum")
         query[parameter["name"]] = QueryParameter(
             name=parameter["name"], type=spec.get("type"),
-            enum=tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in enum if v is not None) if enum else None)
+            enum=tuple(str(v).lower() if isinstance(v, bool) else str(v) for v in enum if v is not None) if enum else None,
+            allows_empty=_allows_empty(spec))
     body = operation.get("requestBody")
     if body is None:
         return OperationContract(query=query)
     media = _resolve(schema, next(iter(body.get("content", {}).values()), {}).get("schema"))
     items = _fields(schema, media.get("items", {})) if media.get("type") == "array" else None
-    return OperationContract(query=query, has_body=True, body_fields=_fields(schema, media), item_fields=items)
+    return OperationContract(query=query, has_body=True, body_required=bool(body.get("required")),
+                             body_fields=_fields(schema, media), item_fields=items)
 
 
 _contracts: dict[tuple[str, str], OperationContract] | None = None
@@ -128,7 +142,7 @@ def _query_errors(request, contract: OperationContract) -> dict[str, list[str]]:
             errors[name] = [UNKNOWN_PARAMETER]
             continue
         for value in request.query_params.getlist(name):
-            if value == "" and (declared.enum or declared.type in {"integer", "number", "boolean"}):
+            if value == "" and not declared.allows_empty:
                 errors[name] = [EMPTY_PARAMETER]
             elif declared.enum and value not in declared.enum:
                 errors[name] = [CHOICE.format(choices=", ".join(declared.enum))]
@@ -142,8 +156,10 @@ def _unknown(data: dict, allowed: frozenset[str] | None, prefix: str = "") -> di
 
 
 def _body_errors(request, contract: OperationContract) -> dict[str, list[str]]:
-    if request.method.lower() not in _WRITES or not _has_body(request):
+    if request.method.lower() not in _WRITES:
         return {}
+    if not _has_body(request):
+        return {"non_field_errors": [BODY_REQUIRED]} if contract.body_required else {}
     data = request.data  # a body that does not parse is the parser's 400 (or 415)
     if not contract.has_body:
         if isinstance(data, dict):

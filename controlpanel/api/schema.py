@@ -112,6 +112,8 @@ def postprocess_contract(result, generator, request, public):
             body = operation.pop(REQUEST_BODY_EXTENSION, None)
             if body is not None:
                 operation["requestBody"] = {"content": {"application/json": {"schema": body}}, "required": True}
+            if "requestBody" in operation:  # an operation that takes a body needs one (PATCH {} is fine)
+                operation["requestBody"]["required"] = True
             responses = operation.setdefault("responses", {})
             statuses = [400, 503] + ([415] if method in writes else [])
             for status in statuses:

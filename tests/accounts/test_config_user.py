@@ -61,13 +61,13 @@ def test_every_invalid_field_is_reported_at_once(auth_client):
     assert set(response.json()["details"]) == {"time_zone", "daily_goal_minutes", "theme"}
 
 
-def test_unknown_and_protected_fields_are_ignored(auth_client, user, other_user):
+def test_unknown_and_protected_fields_are_refused_and_change_nothing(auth_client, user, other_user):
     response = auth_client.put("/api/v1/config/user/", {"user": other_user.pk, "id": 999, "updated_at": "2000-01-01",
                                                         "is_staff": True, "theme": "dark"}, format="json")
-    assert response.status_code == 200
-    assert response.json() == {**DEFAULTS, "theme": "dark"}
+    assert response.status_code == 400
+    assert set(response.json()["details"]) == {"user", "id", "updated_at", "is_staff"}
     assert UserPreferences.objects.get(user=other_user).theme == "system"
-    assert UserPreferences.objects.get(user=user).theme == "dark"
+    assert auth_client.get("/api/v1/config/user/").json() == DEFAULTS
 
 
 @pytest.mark.parametrize("body", ['["theme", "dark"]', '"dark"', "42", "null"])

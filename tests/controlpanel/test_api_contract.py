@@ -219,3 +219,19 @@ def test_request_bodies_are_documented_closed(schema):
                 if name.endswith("Request")}
     assert requests
     assert all(component.get("additionalProperties") is False for component in requests.values())
+
+
+def test_an_empty_value_the_schema_does_not_allow_is_refused_naming_it(open_limits, auth_client):
+    """DRF reads ``?category=`` as "no filter"; the schema's slug pattern does not allow it, so neither does the API."""
+    assert_refused_naming(auth_client.get("/api/v1/progress/history/?category="), "category")
+    assert auth_client.get("/api/v1/progress/history/?since=").status_code == 200  # a free-form string may be empty
+
+
+def test_every_operation_with_a_body_needs_one(open_limits, staff_user, schema):
+    with_body = [op for op in api_operations() if "requestBody" in schema_operation(schema, op.path, op.method)]
+    assert len(with_body) >= 15
+    for op in with_body:
+        assert schema_operation(schema, op.path, op.method)["requestBody"]["required"] is True
+        response = staff(staff_user).generic(op.method, op.path, "", content_type="application/json")
+        assert_refused_naming(response, "non_field_errors")
+    assert staff(staff_user).patch("/api/v1/auth/me/", {}, format="json").status_code == 200
