@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import append_benchmarks, fmt_ms, fmt_num, fmt_pct, log, machine, markdown_table, median  # noqa: E402
+from common import fmt_ms, fmt_num, fmt_pct, log, machine, markdown_table, median, write_report  # noqa: E402
 from load import Request, ensure_wrk, run_load  # noqa: E402
 from run import API, Run, parse_args  # noqa: E402
 from server import Server, Shape  # noqa: E402
@@ -50,7 +50,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--path", default=f"{API}/progress/")
     parser.add_argument("--variants", default="", help="comma-separated names (default: all that apply)")
-    parser.add_argument("--write", action="store_true", help="append the table to BENCHMARKS.md")
+    parser.add_argument("--write", action="store_true", help="write the table to a dated report in bench/results/")
     args = parser.parse_args()
     shape = Shape(args.shape)
     variants = dict(VARIANTS)
@@ -107,7 +107,7 @@ def main() -> int:
     ])
     print(text)
     if args.write:
-        append_benchmarks(text)
+        write_report("ablation", text, dt.datetime.now())
     return 0
 
 

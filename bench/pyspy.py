@@ -1,9 +1,9 @@
-"""Where a request's time goes: py-spy on the gunicorn worker while wrk loads one endpoint.
+"""Where a request's time goes: py-spy on a web worker process while wrk loads one endpoint.
 
     .venv/bin/python bench/pyspy.py --shape sqlite /api/v1/progress/ [/api/v1/lessons/ ...]
     .venv/bin/python bench/pyspy.py --shape postgres --seconds 10 --role large /api/v1/progress/summary/
 
-Same setup as ``bench/run.py`` (fresh storage, seed, gunicorn from the Procfile, DEBUG off).
+Same setup as ``bench/run.py`` (fresh storage, seed, the web server as make run starts it, DEBUG off).
 py-spy is a profiling tool, not a dependency of the product: ``.venv/bin/pip install py-spy``.
 Prints, per endpoint, the throughput under the profiler, then the top frames by inclusive and
 by self time (share of the worker's samples), with the collapsed stacks kept under

@@ -8,8 +8,9 @@ Per shape: fresh storage of its own, ``migrate`` + ``collectstatic`` + ``load_le
 ``seed_demo`` + the harness's learners (``bench/djangoside.py seed``), then the web server as
 ``make run`` starts it (``controlpanel.serve``) on 127.0.0.1 with DEBUG off, and wrk (or the Python fallback) for the
 load. P3 is ``bench/search.py`` and P4/P6 are ``bench/telemetry.py``, called as they are. Each
-shape's table (goal, measured, met / not met) is printed and appended to BENCHMARKS.md with the
-date, the machine and the command. See bench/README.md for what each line means.
+shape's table (goal, measured, met / not met) is printed; the run's report goes to a dated file
+in bench/results/ and the goals table at the top of BENCHMARKS.md is rewritten with what it
+measured (goal × shape, target, measured, verdict, revision, date). See bench/README.md for what each line means.
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     Goal,
     ShapeReport,
-    append_benchmarks,
     fmt_ms,
     fmt_pct,
     log,
     machine,
     median,
+    record_goals,
     render_shape,
     save_json,
+    write_report,
 )
 from load import Request, alternate, ensure_wrk, fetch, run_load  # noqa: E402
 from owners import search_goals, telemetry_goals  # noqa: E402
@@ -444,7 +446,7 @@ def parse_args(argv: list[str]):
     parser.add_argument("--skip", default="", help="comma-separated: p1,serving,lines,p3,p4,p5,p6,p7,p8")
     parser.add_argument("--profile", action="store_true", help="add EXPLAIN plans of the slowest queries")
     parser.add_argument("--python-client", action="store_true", help="use the Python load client even where wrk exists")
-    parser.add_argument("--no-write", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    parser.add_argument("--no-write", action="store_true", help="print only; write no report and leave BENCHMARKS.md alone")
     args = parser.parse_args(argv)
     args.duration = args.duration or (2 if args.quick else 6)
     args.p7_requests = 60 if args.quick else 200
@@ -478,8 +480,9 @@ def main() -> int:
     text = render(reports, args, argv, wrk, started)
     save_json(f"harness-{started:%Y%m%d-%H%M%S}.json", {"argv": argv, "machine": machine(), "shapes": [r.to_json() for r in reports]})
     if not args.no_write:
-        append_benchmarks(text)
-        log("appended to BENCHMARKS.md")
+        path = write_report("harness", text, started)
+        record_goals(reports, report_path=path, started=started)
+        log(f"wrote {path.relative_to(Path(__file__).resolve().parent.parent)} and the goals table in BENCHMARKS.md")
     return 0
 
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/telemetry.py [--shape sqlite|postgres|both] [--pairs 8] [--seconds 4]
                                         [--skip-p4] [--skip-p6] [--no-write]
 
-P4: two gunicorn servers started from the Procfile's ``web:`` line against the same fresh
+P4: two web servers started as make run starts them against the same fresh
 database, one with ``TELEMETRY_ENABLED=false`` (A) and one with it on (B). wrk loads them in
 turn, pairs alternating A B and B A, on a cheap public endpoint and an authenticated one; the
 table gives each pair's throughput ratio and the median. B is then stopped gracefully (SIGTERM
@@ -15,7 +15,7 @@ all-time rows for 14 routes and their status classes, hour rows only for the mon
 retention leaves them, a probe a minute, hourly system rollups and 3,000 active users a day)
 in the harness's own database, then ``report_generate(kind="monthly")`` timed three times.
 
-Results are printed as tables and appended to ``BENCHMARKS.md`` (``--no-write`` to skip).
+Results are printed as tables and written to a dated report in ``bench/results/`` (``--no-write`` to skip).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ os.environ.setdefault("BENCH_TMP", "/tmp/cp-bench-telemetry")
 os.environ.setdefault("BENCH_PG_DB", "cp_bench_telemetry")
 os.environ.setdefault("BENCH_REDIS_DB", "5")
 
-from common import PYTHON, ROOT, CpuWindow, append_benchmarks, log, machine, markdown_table, save_json  # noqa: E402
+from common import PYTHON, ROOT, CpuWindow, log, machine, markdown_table, save_json, write_report  # noqa: E402
 from server import Server, Shape, manage  # noqa: E402
 
 ENDPOINTS = [("GET /api/v1/config/system/ (public)", "/api/v1/config/system/", False),
@@ -408,7 +408,7 @@ def main() -> None:
     print(text)
     save_json("telemetry.json", results)
     if not args.no_write:
-        append_benchmarks(text)
+        write_report("telemetry", text, dt.datetime.now())
 
 
 if __name__ == "__main__":
