@@ -83,6 +83,11 @@ class RequestContextMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         request.client_ip = client_address(request.META, self.trusted_hops, self.trusted_proxies)
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not (
+                self.trusted_hops > 0 and is_trusted_proxy(request.META.get("REMOTE_ADDR", ""), self.trusted_proxies)):
+            # Only a trusted proxy says the client's connection was HTTPS (SECURE_PROXY_SSL_HEADER):
+            # from anyone else the header would make a plain-HTTP request look secure.
+            del request.META["HTTP_X_FORWARDED_PROTO"]
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         headers = getattr(request, "ratelimit_headers", None)

@@ -204,6 +204,21 @@ def test_from_a_trusted_proxy_the_forwarded_address_is_the_client(settings, user
     assert login_from("10.1.2.3", user, "1.2.3.5").status_code == 200
 
 
+@pytest.mark.django_db
+def test_only_a_trusted_proxy_can_say_the_connection_was_https(settings):
+    settings.TRUSTED_PROXY_HOPS = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    claimed = {"HTTP_X_FORWARDED_PROTO": "https"}
+    from_proxy = Client(REMOTE_ADDR="10.0.0.2").get("/login/", **claimed)
+    assert from_proxy.status_code == 200, from_proxy
+    direct = Client(REMOTE_ADDR="203.0.113.9").get("/login/", **claimed)
+    assert direct.status_code == 301 and direct["Location"] == "https://testserver/login/"
+    settings.TRUSTED_PROXY_HOPS = 0  # no proxy configured: nobody's header counts
+    assert Client(REMOTE_ADDR="10.0.0.2").get("/login/", **claimed).status_code == 301
+
+
 @pytest.mark.parametrize(
     ("remote", "proxies", "forwarded", "expected"),
     [
