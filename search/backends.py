@@ -51,6 +51,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from lessons.models import Lesson
 from search import index
+from search.text import allowed_typos, edit_distance
 
 MIN_TRIGRAM = 3
 SUGGEST_CANDIDATES = 2000
@@ -125,27 +126,6 @@ def plain_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
 
 
 # --- typo candidates ---------------------------------------------------------------------------
-
-def allowed_typos(word: str) -> int:
-    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of neighbours is one edit); ``limit`` + 1 when larger."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before, prev = None, list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], before[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        before, prev = prev, cur
-    return prev[-1]
-
 
 def _fetch(sql: str, params: list) -> list[tuple]:
     with connection.cursor() as cursor:

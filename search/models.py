@@ -18,7 +18,9 @@ class SearchHistory(models.Model):
     """One search a user ran (the seed's ``search_history``), or a run of the same search in a row; bounded per user.
 
     A repeat of the user's latest entry (same words, category and mode) updates that entry
-    (``repeats``, figures of the latest run, ``created_at``) instead of adding one.
+    instead of adding one: ``repeats`` and ``cached_runs`` count the runs, ``created_at`` and
+    the result count follow the latest run, ``search_time`` and ``cached`` the latest run the
+    engine answered (a cached repeat keeps the engine's time).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="search_history")
@@ -32,6 +34,7 @@ class SearchHistory(models.Model):
     cached = models.BooleanField(default=False, help_text="Answered from the shared result cache.")
     repeats = models.PositiveIntegerField(default=1, help_text="Times the search was run in a row (consecutive "
                                                                "repeats collapse into this entry).")
+    cached_runs = models.PositiveIntegerField(default=0, help_text="How many of those runs the result cache answered.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = SearchHistoryQuerySet.as_manager()

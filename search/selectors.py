@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -228,7 +229,7 @@ def turbo_status(*, now: datetime | None = None) -> dict:
     documents, id_sum = index.index_fingerprint() if index.index_exists() else (0, 0)
     published, published_sum = index.catalog_fingerprint()
     day = SearchHistory.objects.filter(created_at__gte=now - timedelta(hours=24), created_at__lt=now)
-    totals = day.aggregate(searches=Count("id"), hits=Count("id", filter=Q(cached=True)))
+    totals = day.aggregate(searches=Coalesce(Sum("repeats"), 0), hits=Coalesce(Sum("cached_runs"), 0))
     return {
         "engine": "PostgreSQL tsvector + GIN" if connection.vendor == "postgresql" else "SQLite FTS5",
         "index_documents": documents,
@@ -268,14 +269,17 @@ def _top_queries(searches: QuerySet, *, limit: int = TOP_QUERIES) -> list[dict]:
 def report_search_stats(*, start: datetime, end: datetime) -> dict:
     """Search figures for a report period ``[start, end)``: volume, zero results, turbo share, timings.
 
+    Volumes count every run: a collapsed history entry counts its repeats (and its cached runs).
+
     ``top_queries`` is aggregated and k-anonymous (see K_ANONYMITY): counts per normalised
     query, only for queries at least K_ANONYMITY distinct users typed.
     """
     searches = SearchHistory.objects.filter(created_at__gte=start, created_at__lt=end)
     totals = searches.aggregate(
-        searches=Count("id"), users=Count("user", distinct=True),
-        zero=Count("id", filter=Q(results_count=0)), turbo=Count("id", filter=Q(turbo_used=True)),
-        hits=Count("id", filter=Q(cached=True)),
+        searches=Coalesce(Sum("repeats"), 0), users=Count("user", distinct=True),
+        zero=Coalesce(Sum("repeats", filter=Q(results_count=0)), 0),
+        turbo=Coalesce(Sum("repeats", filter=Q(turbo_used=True)), 0),
+        hits=Coalesce(Sum("cached_runs"), 0),
     )
     n = totals["searches"]
     return {

@@ -108,22 +108,24 @@ def search_history_record(*, user: User, result: selectors.SearchResult) -> Sear
     """Store one search, collapsing a repeat of the latest entry, and trim the history to SEARCH_HISTORY_LIMIT.
 
     A repeat is the same words (as the search reads them: case and punctuation aside), category
-    and mode as the user's newest entry: that entry counts one more run and takes this run's
-    figures and time. The trim is one indexed statement: delete this user's rows at or below
+    and mode as the user's newest entry: that entry counts one more run (see SearchHistory). The trim is one indexed statement: delete this user's rows at or below
     the id of the (limit + 1)-th newest, so no request scans the whole history.
     """
-    figures = {"query": result.query, "results_count": result.count, "count_exact": result.count_exact,
-               "search_time": result.took_ms, "cached": result.cached}
+    figures = {"query": result.query, "results_count": result.count, "count_exact": result.count_exact}
+    if not result.cached:
+        figures |= {"search_time": result.took_ms, "cached": False}
     latest = SearchHistory.objects.filter(user=user).order_by("-id").first()
     if (latest is not None and latest.turbo_used == result.turbo_used
             and latest.category_id == (result.category.pk if result.category else None)
             and text.query_words(latest.query) == result.words):
-        SearchHistory.objects.filter(pk=latest.pk).update(repeats=F("repeats") + 1, created_at=timezone.now(),
-                                                          **figures)
+        SearchHistory.objects.filter(pk=latest.pk).update(
+            repeats=F("repeats") + 1, cached_runs=F("cached_runs") + int(result.cached), created_at=timezone.now(),
+            **figures)
         latest.refresh_from_db()
         return latest
     entry = SearchHistory.objects.create(user=user, category=result.category, turbo_used=result.turbo_used,
-                                         **figures)
+                                         cached_runs=int(result.cached),
+                                         **{"search_time": result.took_ms, "cached": result.cached, **figures})
     limit = max(0, settings.SEARCH_HISTORY_LIMIT)
     boundary = SearchHistory.objects.filter(user=user).order_by("-id").values("id")[limit:limit + 1]
     SearchHistory.objects.filter(user=user, id__lte=Subquery(boundary)).delete()

@@ -102,27 +102,54 @@ def _first_group_or_empty(match: re.Match) -> str:
     return match.group(1) or ""
 
 
-@functools.lru_cache(maxsize=256)
-def _pattern(words: tuple[str, ...]) -> re.Pattern | None:
-    if not words:
-        return None
-    alternatives = sorted(words, key=len, reverse=True)
-    return re.compile("|".join(re.escape(word) for word in alternatives), re.IGNORECASE)
+def allowed_typos(word: str) -> int:
+    """Edits a query word may be away from a catalog word: 1 from 5 letters, 2 from 9 (Meilisearch's defaults)."""
+    return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (a swap of neighbours is one edit); ``limit`` + 1 when larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], before[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        before, prev = prev, cur
+    return prev[-1]
+
+
+@functools.lru_cache(maxsize=4096)
+def word_matches(token: str, words: tuple[str, ...]) -> bool:
+    """Whether a (lower-case) word of a lesson is one a query matched, so it is highlighted whole.
+
+    It contains a query word (what both modes match), is the stem of one ("shadow" for the query
+    "shadows": at most three letters shorter), or is within the query word's typo allowance.
+    """
+    for word in words:
+        if word in token:
+            return True
+        if len(token) >= 3 and word.startswith(token) and len(word) - len(token) <= 3:
+            return True
+        allowed = allowed_typos(word)
+        if allowed and abs(len(token) - len(word)) <= allowed and edit_distance(token, word, allowed) <= allowed:
+            return True
+    return False
+
+
+def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    return [m.span() for m in WORD_RE.finditer(text) if word_matches(m.group().lower(), words)] if words else []
 
 
 def highlight(text: str, words: tuple[str, ...]) -> str:
-    """``text`` HTML-escaped, with every occurrence of a query word wrapped in ``<mark>``."""
-    pattern = _pattern(words)
-    if pattern is None:
-        return escape(text)
-    spans: list[list[int]] = []
-    for match in pattern.finditer(text):
-        if spans and spans[-1][1] == match.start():  # adjacent matches share one mark
-            spans[-1][1] = match.end()
-        else:
-            spans.append([match.start(), match.end()])
+    """``text`` HTML-escaped, with every whole word that matches a query word wrapped in ``<mark>``."""
     out, last = [], 0
-    for start, end in spans:
+    for start, end in _spans(text, words):
         out.append(escape(text[last:start]))
         out.append(f"<mark>{escape(text[start:end])}</mark>")
         last = end
@@ -130,45 +157,62 @@ def highlight(text: str, words: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def snippet(fields: list[str], words: tuple[str, ...], length: int = SNIPPET_CHARS, *, cut: bool = False) -> str:
-    """A highlighted window of about ``length`` characters from the first field that contains a word.
+def snippet(text: str, words: tuple[str, ...], length: int = SNIPPET_CHARS, *, label: str = "") -> str:
+    """A highlighted window of about ``length`` characters of ``text`` around its first match.
 
-    ``fields`` are tried in order (e.g. summary, then body); without any match the start of the
-    first non-empty field is used. ``cut`` says the chosen text is itself an excerpt (it gets a
-    leading ellipsis). The result is HTML-escaped except for the ``<mark>`` tags.
+    ``label`` (a section heading) is shown before the window, set off by a colon, never run
+    into it. The result is HTML-escaped except for the ``<mark>`` tags.
     """
-    pattern = _pattern(words)
-    chosen, start = next((f for f in fields if f), ""), 0
-    if pattern is not None:
-        for field in fields:
-            match = pattern.search(field)
-            if match:
-                chosen = field
-                start = max(0, match.start() - length // 3)
-                break
+    spans = _spans(text, words)
+    start = max(0, spans[0][0] - length // 3) if spans else 0
     if start:
-        space = chosen.find(" ", start)
+        space = text.find(" ", start)
         start = space + 1 if 0 <= space < start + 20 else start
-    end = min(len(chosen), start + length)
-    if end < len(chosen):
-        space = chosen.rfind(" ", start + length // 2, end)
+    end = min(len(text), start + length)
+    if end < len(text):
+        space = text.rfind(" ", start + length // 2, end)
         end = space if space > 0 else end
-    body = highlight(chosen[start:end], words)
-    return ("… " if start > 0 or cut else "") + body + (" …" if end < len(chosen) else "")
+    body = ("… " if start > 0 else "") + highlight(text[start:end], words) + (" …" if end < len(text) else "")
+    return f"{highlight(label, words)}: {body}" if label else body
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def sections(markdown: str) -> list[tuple[str, str]]:
+    """The body as (heading, paragraph text) blocks, in order; text before any heading has heading ""."""
+    blocks, heading, lines = [], "", []
+
+    def close():
+        if lines:
+            blocks.append((heading, markdown_text("\n".join(lines))))
+            lines.clear()
+
+    for line in markdown.splitlines():
+        match = _HEADING.match(line)
+        if match:
+            close()
+            heading = markdown_text(match.group(1))
+            blocks.append((heading, ""))
+        elif not line.strip():
+            close()
+        else:
+            lines.append(line)
+    close()
+    return blocks
 
 
 def lesson_snippet(summary: str, body_markdown: str, words: tuple[str, ...]) -> str:
-    """The snippet of a lesson: from its summary when a word is there, else from its body's first match.
-
-    Only a window of the body around that match is turned into plain text, so the cost does not
-    grow with the length of the lesson.
-    """
-    pattern = _pattern(words)
-    if pattern is None or pattern.search(summary):
-        return snippet([summary], words)
-    match = pattern.search(body_markdown)
-    if match is None:  # the words are in the title, tags or category name
-        return snippet([summary, markdown_text(body_markdown[:SNIPPET_CHARS * 3])], words)
-    start = max(0, match.start() - SNIPPET_CHARS)
-    window = markdown_text(body_markdown[start:match.end() + SNIPPET_CHARS * 2])
-    return snippet([window], words, cut=start > 0)
+    """The snippet of a lesson: from its summary when a word is there, else from the first paragraph of its body
+    with a match, labelled with its heading when the match is the heading itself. A snippet never runs
+    a heading into the prose."""
+    if not words or _spans(summary, words):
+        return snippet(summary, words)
+    blocks = sections(body_markdown)
+    for n, (heading, paragraph) in enumerate(blocks):
+        if paragraph and _spans(paragraph, words):
+            return snippet(paragraph, words)
+        if not paragraph and heading and _spans(heading, words):
+            following = next((p for h, p in blocks[n + 1:] if p), "")
+            return snippet(following, words, label=heading)
+    return snippet(summary or next((p for _, p in blocks if p), ""), words)

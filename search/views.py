@@ -1,4 +1,5 @@
-"""Search page: query box with a turbo toggle, highlighted results, history and saved searches.
+"""Search page: query box with turbo or plain, highlighted results with facets and the learner's status, history
+and saved searches.
 
 Searches run through ``search.services.search_run`` (recorded in the history) and share the
 API's per-user search limit (100 a minute), so the page is no way around it.
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from controlpanel.api import ratelimit
 from controlpanel.errors import ApplicationError
-from lessons.models import Category
+from lessons.models import Category, Lesson
 from search import selectors, services
 
 PAGE_SIZE = 20
@@ -42,12 +43,14 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
-def _search_url(*, query: str, turbo: bool, category: str = "", page: int | None = None, saved: bool = False) -> str:
+def _search_url(*, query: str, turbo: bool, category: str = "", difficulty: str = "", style: str = "",
+                page: int | None = None, saved: bool = False) -> str:
     params = QueryDict(mutable=True)
     params["q"] = query
     params["turbo"] = "1" if turbo else "0"
-    if category:
-        params["category"] = category
+    for name, value in (("category", category), ("difficulty", difficulty), ("style", style)):
+        if value:
+            params[name] = str(value)
     if page and page > 1:
         params["page"] = str(page)
     if saved:  # back from saving: show the results again without recording a second search
@@ -55,8 +58,27 @@ def _search_url(*, query: str, turbo: bool, category: str = "", page: int | None
     return f"{reverse('search:index')}?{params.urlencode()}"
 
 
-def _context(request, *, query: str, turbo: bool, category: str, result=None, error: str = "") -> dict:
+def _facets(result, state: dict, categories: dict[str, str]) -> list[dict]:
+    """The facet groups of a result: each value with its count and a link that adds (or, when active, removes) it."""
+    styles = dict(Lesson.Style.choices)
+    labels = {"category": categories.get, "difficulty": lambda value: f"Level {value}", "style": styles.get}
+    groups = []
+    for param, title in (("category", "Category"), ("difficulty", "Difficulty"), ("style", "Style")):
+        options = []
+        for value, count in sorted(result.facets.get(param, {}).items(), key=lambda item: (-item[1], str(item[0]))):
+            active = str(value) == str(state[param])
+            link = {**state, param: "" if active else str(value)}
+            options.append({"label": labels[param](value) or str(value), "count": count, "active": active,
+                            "url": _search_url(**link)})
+        if options:
+            groups.append({"param": param, "title": title, "options": options})
+    return groups
+
+
+def _context(request, *, query: str, turbo: bool, category: str, difficulty: str = "", style: str = "",
+             result=None, error: str = "") -> dict:
     user = request.user
+    state = {"query": query, "turbo": turbo, "category": category, "difficulty": difficulty, "style": style}
     history = [
         {"query": h.query, "turbo": h.turbo_used, "results_count": h.results_count, "count_exact": h.count_exact,
          "took_ms": h.search_time, "created_at": h.created_at, "repeats": h.repeats,
@@ -64,21 +86,22 @@ def _context(request, *, query: str, turbo: bool, category: str, result=None, er
          "url": _search_url(query=h.query, turbo=h.turbo_used, category=h.category.slug if h.category else "")}
         for h in selectors.search_history_list(user=user)[:HISTORY_SHOWN]
     ]
-    pages = {}
+    categories = dict(Category.objects.values_list("slug", "name"))
+    pages, facets = {}, []
     if result is not None:
         if result.has_previous:
-            pages["previous"] = _search_url(query=query, turbo=turbo, category=category, page=result.page - 1)
+            pages["previous"] = _search_url(**state, page=result.page - 1)
         if result.has_next:
-            pages["next"] = _search_url(query=query, turbo=turbo, category=category, page=result.page + 1)
+            pages["next"] = _search_url(**state, page=result.page + 1)
         if result.suggestion:
-            pages["suggestion"] = _search_url(query=result.suggestion, turbo=turbo, category=category)
+            pages["suggestion"] = _search_url(**{**state, "query": result.suggestion})
+        facets = _facets(result, state, categories)
     return {
-        "query": query,
-        "turbo": turbo,
-        "category": category,
-        "categories": Category.objects.values_list("slug", "name"),
+        **state,
+        "categories": categories.items(),
         "result": result,
         "pages": pages,
+        "facets": facets,
         "result_start": (result.page - 1) * result.page_size + 1 if result is not None else 1,
         "error": error,
         "history": history,
@@ -91,6 +114,8 @@ def search_page(request):
     query = request.GET.get("q", "")
     turbo = _turbo(request.GET.get("turbo"), request.user)
     category = request.GET.get("category", "")
+    difficulty, style = request.GET.get("difficulty", ""), request.GET.get("style", "")
+    narrowed = {"category": category or None, "difficulty": difficulty or None, "style": style or None}
     result, error, status, wait, notice = None, "", 200, None, ""
     if query.strip():
         wait = _search_limited(request)
@@ -98,20 +123,20 @@ def search_page(request):
             error, status = f"You are searching very fast. Please wait {wait} seconds and try again.", 429
         else:
             try:
-                result = services.search_run(user=request.user, query=query, turbo=turbo, category=category or None,
+                result = services.search_run(user=request.user, query=query, turbo=turbo, **narrowed,
                                              page=_page_number(request.GET.get("page")), page_size=PAGE_SIZE,
                                              record="saved" not in request.GET)
                 if result.past_the_end:  # show the last page instead (the search is already recorded)
                     asked = result.page
-                    result = services.search_run(user=request.user, query=query, turbo=turbo,
-                                                 category=category or None, page=result.last_page,
-                                                 page_size=PAGE_SIZE, record=False)
+                    result = services.search_run(user=request.user, query=query, turbo=turbo, **narrowed,
+                                                 page=result.last_page, page_size=PAGE_SIZE, record=False)
                     notice = f"There is no page {asked}: these are the last results, page {result.page}."
             except ApplicationError as exc:
                 error, status = exc.message, exc.status_code
     elif "q" in request.GET:
         error, status = "Type something to search for.", 400
-    context = _context(request, query=query, turbo=turbo, category=category, result=result, error=error)
+    context = _context(request, query=query, turbo=turbo, category=category, difficulty=difficulty, style=style,
+                       result=result, error=error)
     context["notice"] = notice
     response = render(request, "search/search.html", context, status=status)
     if status == 429:

@@ -167,3 +167,33 @@ def test_repeated_searches_show_once_in_history_with_a_count(page_client, catalo
     html = page_client.get("/search/").content.decode()
     history = html[html.index('id="search-history"'):]
     assert history.count("<li>") == 1 and "×9" in history
+
+
+def test_every_result_shows_the_learners_status(page_client, user, catalog):
+    from lessons.models import Lesson, LessonProgress
+
+    lesson = Lesson.objects.published().filter(title__icontains="light").order_by("pk").first()
+    LessonProgress.objects.create(user=user, lesson=lesson, status=LessonProgress.Status.COMPLETED)
+    response = page_client.get("/search/?q=light&turbo=1")
+    html = response.content.decode()
+    items = response.context["result"].items
+    assert html.count('data-status="') == len(items) > 1
+    assert {hit.slug: hit.status for hit in items}[lesson.slug] == "completed"
+    assert '<span class="pill status-completed" data-status="completed">Completed</span>' in html
+
+
+def test_facets_link_to_combined_filters(page_client, catalog):
+    first = page_client.get("/search/?q=light&turbo=1")
+    facets = {group["param"]: group for group in first.context["facets"]}
+    category = facets["category"]["options"][0]
+    assert category["count"] > 0 and f"{category['url']}".count("turbo=") == 1
+    narrowed = page_client.get(category["url"])
+    assert narrowed.context["result"].count == category["count"]
+    level = {g["param"]: g for g in narrowed.context["facets"]}["difficulty"]["options"][0]
+    both = page_client.get(level["url"])
+    slugs = {hit.category for hit in both.context["result"].items}
+    assert both.context["result"].count == level["count"] and len(slugs) == 1
+    assert all(hit.difficulty == both.context["result"].difficulty for hit in both.context["result"].items)
+    html = both.content.decode()
+    assert 'id="search-facets"' in html and 'aria-current="true"' in html
+    assert_clean_html(html)

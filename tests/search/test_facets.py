@@ -1,0 +1,49 @@
+"""Facets, combined filters and the learner's status on every result, in the API (the page has its own tests)."""
+
+import pytest
+
+from lessons.models import LessonProgress
+from tests.search.conftest import search
+from tests.search.factories import LessonFactory
+
+
+@pytest.fixture
+def styled(db, catalog):
+    catalog["wheel"].__class__.objects.filter(pk=catalog["wheel"].pk).update(difficulty=2, style="analytical")
+    LessonFactory(slug="colour-notes", title="Colour notes", category=catalog["wheel"].category, difficulty=2,
+                  style="narrative")
+    return catalog
+
+
+@pytest.mark.parametrize("turbo", ["true", "false"])
+def test_facets_count_the_matches_by_category_difficulty_and_style(auth_client, styled, turbo):
+    body = search(auth_client, q="colour", turbo=turbo).json()
+    assert body["count"] == 4
+    assert body["facets"]["category"] == {"colour": 3, "drawing": 1}
+    assert body["facets"]["difficulty"] == {"1": 2, "2": 2}
+    assert sum(body["facets"]["style"].values()) == 4
+    assert body["facets"]["style"]["narrative"] >= 1 and body["facets"]["style"]["analytical"] == 1
+
+
+@pytest.mark.parametrize("turbo", ["true", "false"])
+def test_filters_combine_and_the_facets_follow_them(auth_client, styled, turbo):
+    body = search(auth_client, q="colour", turbo=turbo, category="colour", difficulty="2").json()
+    assert {hit["slug"] for hit in body["results"]} == {"colour-wheel", "colour-notes"}
+    assert body["facets"]["category"] == {"colour": 2} and body["facets"]["difficulty"] == {"2": 2}
+    only = search(auth_client, q="colour", turbo=turbo, category="colour", difficulty="2", style="narrative").json()
+    assert [hit["slug"] for hit in only["results"]] == ["colour-notes"]
+
+
+def test_an_unknown_style_or_difficulty_is_a_400_in_the_envelope(auth_client, catalog):
+    for params in ({"style": "loud"}, {"difficulty": "9"}):
+        response = search(auth_client, q="colour", **params)
+        assert response.status_code == 400 and response.json()["code"] == "validation_error"
+
+
+def test_every_result_carries_the_learners_status(auth_client, other_client, catalog, user):
+    LessonProgress.objects.create(user=user, lesson=catalog["wheel"], status=LessonProgress.Status.COMPLETED)
+    LessonProgress.objects.create(user=user, lesson=catalog["greys"], status=LessonProgress.Status.IN_PROGRESS)
+    statuses = {hit["slug"]: hit["status"] for hit in search(auth_client, q="colour").json()["results"]}
+    assert statuses == {"colour-wheel": "completed", "complementary-greys": "in_progress", "gesture": "not_started"}
+    theirs = {hit["slug"]: hit["status"] for hit in search(other_client, q="colour").json()["results"]}
+    assert set(theirs.values()) == {"not_started"}  # statuses are per learner, even from the shared cache

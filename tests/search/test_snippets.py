@@ -1,0 +1,32 @@
+"""Highlighting marks whole words; snippets keep headings apart from the prose."""
+
+from search import text
+
+
+def test_whole_words_are_highlighted_never_part_of_a_word():
+    assert text.highlight("Shadows and a shadow", ("shadow",)) == "<mark>Shadows</mark> and a <mark>shadow</mark>"
+    assert text.highlight("Watercolour wheel", ("colour",)) == "<mark>Watercolour</mark> wheel"
+
+
+def test_a_stem_of_the_query_word_and_a_typo_are_highlighted_whole():
+    assert text.highlight("Cast shadow", ("shadows",)) == "Cast <mark>shadow</mark>"
+    assert text.highlight("Two-point perspective", ("perspektive",)) == "Two-point <mark>perspective</mark>"
+    assert text.highlight("A cat sat", ("shadows",)) == "A cat sat"
+
+
+def test_a_snippet_from_the_body_never_runs_a_heading_into_the_prose():
+    body = "## Objective\n\nMix a wheel.\n\n## Steps\n\n1. Paint the shadow side first.\n2. Let it dry."
+    snippet = text.lesson_snippet("A short lesson.", body, ("shadow",))
+    assert snippet == "Paint the <mark>shadow</mark> side first. Let it dry."
+    assert "Steps" not in snippet and "Objective" not in snippet
+
+
+def test_a_match_in_a_heading_labels_its_section():
+    body = "## Shadow shapes\n\nLook for the darkest shapes.\n\n## Steps\n\nDraw them."
+    assert text.lesson_snippet("A short lesson.", body, ("shadow",)) == \
+        "<mark>Shadow</mark> shapes: Look for the darkest shapes."
+
+
+def test_the_summary_is_the_snippet_when_it_matches():
+    assert text.lesson_snippet("Soft shadows at dusk.", "## Steps\n\nshadow", ("shadow",)) == \
+        "Soft <mark>shadows</mark> at dusk."
