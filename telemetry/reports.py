@@ -211,8 +211,19 @@ def _system_points(start: datetime, end: datetime, step: str, zone) -> dict[str,
     return points
 
 
+def _category_names() -> dict[str, str]:
+    from lessons.models import Category
+
+    return dict(Category.objects.values_list("slug", "name"))
+
+
 def section_charts(section: ReportSection, previous: dict) -> list[tuple[str, Chart]]:
-    """A section's bar charts; a compared one gets the previous period's values next to its own."""
+    """A section's bar charts; a compared one gets the previous period's values next to its own.
+
+    Sections label per-category figures by slug (the stable key periods are compared on); a
+    reader sees the category's name.
+    """
+    names = _category_names()
     charts = []
     for index, spec in enumerate(section.charts):
         series = {item.name: list(item.points) for item in spec.series}
@@ -221,7 +232,8 @@ def section_charts(section: ReportSection, previous: dict) -> list[tuple[str, Ch
             if any(value is not None for _, value in earlier):
                 series["Previous period"] = earlier
         key = section.key if index == 0 else f"{section.key}-{spec.key}"
-        charts.append((key, bar_chart(title=f"{section.title}: {_lower_first(spec.title)}", series=series)))
+        charts.append((key, bar_chart(title=f"{section.title}: {_lower_first(spec.title)}", series=series,
+                                      x_format=lambda label: names.get(label, str(label)))))
     return charts
 
 
@@ -268,5 +280,6 @@ def charts_for(period: Period, data: dict) -> list[tuple[str, Chart]]:
 
 
 def chart_json(key: str, chart: Chart) -> dict:
-    return {"key": key, "title": chart.title, "svg": str(chart.svg), "summary": chart.summary,
+    return {"key": key, "title": chart.title, "svg": str(chart.svg), "svg_narrow": str(chart.svg_narrow or ""),
+            "summary": chart.summary,
             "table": {"headers": chart.table.headers, "rows": chart.table.rows}}

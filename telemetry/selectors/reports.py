@@ -46,6 +46,8 @@ def charts_from_json(items: list[dict]) -> list[Chart]:
             svg=mark_safe(item["svg"]),  # noqa: S308 - produced by controlpanel.charts, every value escaped
             table=ChartTable(headers=item["table"]["headers"], rows=item["table"]["rows"]),
             summary=item.get("summary", ""),
+            # Reports stored before the phone layout existed have only the wide one.
+            svg_narrow=mark_safe(item["svg_narrow"]) if item.get("svg_narrow") else None,  # noqa: S308 - as above
         )
         for item in items
     ]

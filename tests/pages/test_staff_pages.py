@@ -118,7 +118,7 @@ def test_report_detail_shows_charts_with_a_table_alternative(staff_page_client, 
     html = response.content.decode()
     assert response.status_code == 200
     assert report.title in html
-    assert html.count('role="img"') == len(report.charts) > 0
+    assert html.count('class="chart chart-wide"') == html.count('class="chart chart-narrow"') == len(report.charts) > 0
     assert html.count("<table>") >= len(report.charts)
     assert "Show the figures" in html
     assert_clean_html(html)

@@ -48,3 +48,48 @@ def test_chart_renders_in_a_template_as_its_svg():
 
     chart = bar_chart(title="T", series={"a": [("x", 1)]})
     assert Template("{{ chart }}").render(Context({"chart": chart})).startswith("<svg")
+
+
+def _texts(svg: str) -> list[str]:
+    import re
+
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_counts_get_whole_number_ticks():
+    chart = line_chart(title="Logins", series={"n": [(T0 + timedelta(hours=i), v) for i, v in enumerate([0, 1, 3, 2])]})
+    ticks = [t for t in _texts(chart.svg) if t.replace(",", "").isdigit() or "." in t]
+    assert ticks and all("." not in t for t in ticks)
+
+
+def test_a_count_per_day_is_drawn_as_bars_not_a_line():
+    days = [(T0.date() + timedelta(days=i), i % 3) for i in range(7)]
+    chart = line_chart(title="Lessons per day", series={"Lessons": days})
+    assert chart.svg.count("<rect") >= 4 and "<path d=\"M" in chart.svg  # bars, plus the grid
+    assert 'stroke-width="2"' not in chart.svg  # no line drawn through the days
+
+
+def test_time_labels_are_thinned_to_what_fits_the_width():
+    points = [(T0 + timedelta(minutes=10 * i), i) for i in range(144)]
+    chart = line_chart(title="A day", series={"n": points})
+    wide = [t for t in _texts(chart.svg) if ":" in t]
+    narrow = [t for t in _texts(chart.svg_narrow) if ":" in t]
+    assert 2 <= len(narrow) <= 4 < len(wide) <= 10
+
+
+def test_every_chart_has_a_phone_layout_with_larger_text():
+    chart = bar_chart(title="Usage", series={"Requests": [("auth", 5), ("lessons", 9)]})
+    assert 'viewBox="0 0 320 ' in chart.svg_narrow and 'font-size="13"' in chart.svg_narrow
+    assert 'class="chart chart-narrow"' in chart.svg_narrow and 'class="chart chart-wide"' in chart.svg
+
+
+def test_long_category_names_get_horizontal_bars_with_every_name_written():
+    names = [f"Category number {i}" for i in range(8)]
+    chart = bar_chart(title="Completions", series={"n": [(name, i) for i, name in enumerate(names)]})
+    for svg in (chart.svg, chart.svg_narrow):
+        assert all(name in _texts(svg) for name in names)
+
+
+def test_a_chart_of_zeros_is_empty():
+    assert line_chart(title="z", series={"a": [(T0, 0), (T0 + timedelta(hours=1), 0)]}).empty
+    assert not line_chart(title="z", series={"a": [(T0, 0), (T0 + timedelta(hours=1), 2)]}).empty

@@ -320,7 +320,7 @@ def test_report_learning_section_comes_from_the_progress_selector():
     assert rows["learning.lessons_completed"]["verdict"] == "better"
     chart = next(c for c in report.charts if c["key"] == "learning")
     assert chart["table"]["headers"] == ["", "This period", "Previous period"]
-    assert ["drawing", "1", "1"] in chart["table"]["rows"]
+    assert ["Drawing", "1", "1"] in chart["table"]["rows"]  # the category's name, not its slug
 
 
 def _search(user, query: str, at: datetime, *, results: int, turbo: bool, took_ms: float):

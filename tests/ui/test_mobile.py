@@ -94,3 +94,39 @@ def test_wide_staff_tables_scroll_sideways_on_a_phone_and_say_so(phone, staff_us
     # Scrolling the table shows its last column.
     wrap.evaluate("el => el.scrollLeft = el.scrollWidth")
     expect(phone.locator("#report-table thead th").last).to_be_in_viewport()
+
+
+SMALLEST_CHART_TEXT = """() => {
+    const sizes = [];
+    for (const svg of document.querySelectorAll('svg.chart')) {
+        const box = svg.getBoundingClientRect();
+        if (!box.width || getComputedStyle(svg).display === 'none') continue;
+        const scale = box.width / svg.viewBox.baseVal.width;
+        for (const text of svg.querySelectorAll('text')) {
+            sizes.push(parseFloat(getComputedStyle(text).fontSize) * scale);
+        }
+    }
+    return sizes.length ? Math.min(...sizes) : null;
+}"""
+
+
+def test_chart_text_is_at_least_11_px_on_a_phone(phone, staff_user, seeded):
+    sign_in(phone, staff_user.username)
+    for path in ("/home/", "/progress/", f"/staff/reports/{seeded['report'].pk}/"):
+        phone.goto(path)
+        smallest = phone.evaluate(SMALLEST_CHART_TEXT)
+        assert smallest is not None, f"{path}: no chart shown"
+        assert smallest >= 11, f"{path}: chart text drawn at {smallest:.1f} px"
+
+
+def test_a_learner_without_history_sees_a_sentence_and_a_next_step_not_empty_charts(phone, user):
+    sign_in(phone, user.username)
+    phone.goto("/progress/")
+    note = phone.locator("#no-history")
+    expect(note).to_be_visible()
+    expect(note.get_by_role("link", name="Complete a lesson")).to_have_attribute("href", "/lessons/")
+    assert phone.locator("svg.chart").count() == 0
+    expect(phone.get_by_role("heading", name="By category")).to_have_count(0)
+    phone.goto("/home/")
+    expect(phone.locator("#no-activity")).to_be_visible()
+    assert phone.locator("svg.chart").count() == 0
