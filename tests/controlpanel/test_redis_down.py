@@ -32,8 +32,21 @@ UNAVAILABLE = {
 
 @pytest.fixture
 def redis_down():
-    with override_settings(CACHES=DEAD_REDIS):
+    # the production shape: the cache and the rate-limit counters are both in Redis
+    with override_settings(CACHES=DEAD_REDIS, RATELIMIT_STORE="cache"):
         yield
+
+
+def test_on_the_embedded_default_an_unusable_counter_file_fails_logins_closed_and_reads_open(user, auth_client):
+    """The embedded default's counters are a SQLite file: when it cannot be opened, the same rule."""
+    with override_settings(RATELIMIT_STORE="sqlite", RATELIMIT_SQLITE_PATH="/proc/no-such-dir/ratelimit.sqlite3"):
+        response = APIClient(REMOTE_ADDR="127.0.0.1").post(
+            "/api/v1/auth/login/", {"username": user.username, "password": DEFAULT_PASSWORD}, format="json")
+        read = auth_client.get("/api/v1/auth/me/")
+    assert response.status_code == 503
+    assert response.json() == UNAVAILABLE
+    assert read.status_code == 200 and read.json()["username"] == user.username
+    tally.record(SUITE, tried=2, failed=0)
 
 
 def test_login_fails_closed_with_503_when_redis_is_down(user, redis_down):
