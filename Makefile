@@ -29,7 +29,7 @@ run: venv
 	  $(PY) manage.py collectstatic --noinput -v0 && \
 	  $(PY) manage.py load_lessons && \
 	  $(PY) manage.py seed_demo --if-empty && \
-	  $(PY) manage.py generate_report --period daily && \
+	  $(PY) manage.py generate_report --period daily --only-if-served && \
 	  echo "" && \
 	  echo "  Control Panel is starting on http://$(HOST):$(PORT)/" && \
 	  echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs/   Admin: http://$(HOST):$(PORT)/admin/" && \

@@ -40,6 +40,11 @@ class InvalidPeriod(ApplicationError):
     message = "Unknown report period; use daily, weekly or monthly."
 
 
+class PeriodNotServed(ApplicationError):
+    code = "period_not_served"
+    message = "The product recorded nothing in that period (no request, probe or sample), so there is nothing to report."
+
+
 class PeriodNotOver(ConflictError):
     code = "period_not_over"
     message = "That period is not over yet; a report covers a finished period."
@@ -285,8 +290,11 @@ def report_build(*, period: Period, now: datetime) -> dict:
 
 
 def report_generate(*, kind: str, day: date | None = None, force: bool = False, send: bool = False,
-                    now: datetime | None = None) -> ReportResult:
+                    now: datetime | None = None, only_if_served: bool = False) -> ReportResult:
     """The report of ``kind`` for the period containing ``day`` (default: the last finished one).
+
+    ``only_if_served`` refuses (``PeriodNotServed``) a period in which the product recorded
+    nothing at all: a first start must not write a report about a day the server did not run.
 
     Exactly once: a report that exists is returned as it is, unless ``force``, which rebuilds
     it in place (still one row, ``version`` bumped). Two runs racing on the same period meet at
@@ -298,6 +306,8 @@ def report_generate(*, kind: str, day: date | None = None, force: bool = False, 
     if not period.is_over(now):
         raise PeriodNotOver(details={"period_end": period.ends_at.isoformat()})
     existing = Report.objects.filter(kind=kind, period_start=period.start).first()
+    if only_if_served and existing is None and not selectors.period_was_served(start=period.starts_at, end=period.ends_at):
+        raise PeriodNotServed(details={"period_start": period.start.isoformat()})
     if existing is not None and not force:
         if send and existing.sent_at is None:
             report_deliver(report=existing)

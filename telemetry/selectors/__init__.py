@@ -42,6 +42,7 @@ from telemetry.selectors.system import (
     host_list,
     latest_health,
     latest_sample,
+    period_was_served,
     system_metrics_snapshot,
     system_series,
     system_summary,
@@ -54,7 +55,7 @@ from telemetry.selectors.system import (
 
 __all__ = [
     "COMPONENTS", "METRIC_LABELS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
-    "alert_dict", "alert_list", "app_processes", "fleet_summary", "host_list",
+    "alert_dict", "alert_list", "app_processes", "fleet_summary", "host_list", "period_was_served",
     "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "learning",
     "latest_health", "latest_sample", "objectives_status", "performance_summary", "report_counts", "report_detail",
     "report_list", "report_recipients", "route_group", "search", "section", "series_step", "system_metrics_snapshot", "system_series",

@@ -314,6 +314,15 @@ def system_metrics_snapshot(*, now: datetime | None = None, host: str | None = N
     }
 
 
+def period_was_served(*, start: datetime, end: datetime) -> bool:
+    """Did the product run at all in ``[start, end)``: any request counted, health probe or system sample."""
+    from telemetry.models import RequestMinute
+
+    return (RequestMinute.objects.filter(minute__gte=start, minute__lt=end).exists()
+            or HealthCheck.objects.filter(at__gte=start, at__lt=end).exists()
+            or SystemSample.objects.filter(at__gte=start, at__lt=end).exists())
+
+
 # --- uptime ----------------------------------------------------------------------------
 
 def uptime(*, start: datetime, end: datetime, now: datetime | None = None) -> dict:

@@ -391,3 +391,14 @@ def test_a_failing_section_is_logged_and_shown_as_not_available(monkeypatch, cap
     assert "Not available: Search failed: RuntimeError" in report.html
     assert report.data["learning"]["lessons_completed"] == 0
     assert any(record.levelname == "ERROR" and "search" in record.getMessage() for record in caplog.records)
+
+
+def test_a_first_start_writes_no_report_for_a_day_the_product_did_not_run(capsys):
+    call_command("generate_report", "--period", "daily", "--only-if-served")
+    assert "Skipped: The product recorded nothing in that period" in capsys.readouterr().out
+    assert Report.objects.count() == 0
+    # Once the product ran that day (a health probe, say), the same command writes the report.
+    yesterday = period_for("daily", timezone.now().date()).previous()
+    health(yesterday.starts_at + timedelta(hours=12))
+    call_command("generate_report", "--period", "daily", "--only-if-served")
+    assert Report.objects.filter(kind="daily", period_start=yesterday.start).count() == 1

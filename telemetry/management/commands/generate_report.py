@@ -1,4 +1,4 @@
-"""``manage.py generate_report --period daily|weekly|monthly [--date YYYY-MM-DD] [--force] [--send]``."""
+"""``manage.py generate_report --period daily|weekly|monthly [--date YYYY-MM-DD] [--force] [--send] [--only-if-served]``."""
 
 from datetime import date
 
@@ -27,11 +27,17 @@ class Command(BaseCommand):
         parser.add_argument("--date", dest="day", type=_date, help="any day inside the wanted period (YYYY-MM-DD)")
         parser.add_argument("--force", action="store_true", help="rebuild the report in place (and resend with --send)")
         parser.add_argument("--send", action="store_true", help="e-mail it and post it to the webhook")
+        parser.add_argument("--only-if-served", action="store_true",
+                            help="skip (and succeed) when the product recorded nothing in the period, as on a first start")
 
-    def handle(self, *args, period, day, force, send, **options):
+    def handle(self, *args, period, day, force, send, only_if_served, **options):
         self.stdout.write(f"Building the {period} report…")
         try:
-            result = services.report_generate(kind=period, day=day, force=force, send=send)
+            result = services.report_generate(kind=period, day=day, force=force, send=send,
+                                              only_if_served=only_if_served)
+        except services.PeriodNotServed as exc:
+            self.stdout.write(f"Skipped: {exc.message}")
+            return
         except ApplicationError as exc:
             raise CommandError(f"{exc.message} {exc.details or ''}".strip()) from exc
         report = result.report
