@@ -391,3 +391,16 @@ def suggestion(words: tuple[str, ...], filters: Filters) -> str:
         return ""
     engine = engine_for(Query(words=tuple(corrected), typos=((),) * len(corrected), filters=filters))
     return " ".join(corrected) if engine.ids(1) else ""
+
+
+def completions(words: tuple[str, ...], limit: int) -> tuple[list[str], list[int]]:
+    """As-you-type: catalog words starting with the last word (shortest first) and ids of lessons whose title
+    holds the earlier words and a word starting with the last one."""
+    if not words or len(words[-1]) < 2:
+        return [], []
+    last = words[-1]
+    rows = _fetch(f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s ORDER BY length(word), word "
+                  "LIMIT %s", [last, last + "\U0010ffff", limit])
+    terms = [row[0] for row in rows]
+    engine = engine_for(Query(words=words, typos=((),) * len(words), filters=Filters()))
+    return terms, engine.ids(limit, title=True, substrings=False)

@@ -172,6 +172,30 @@ def search_execute(*, query: str, turbo: bool, category: Category | None = None,
                         suggestion=data["suggestion"])
 
 
+@dataclass(frozen=True)
+class Suggestions:
+    """Autocomplete for the search box: whole queries ending in a catalog word, and lesson titles."""
+
+    query: str
+    terms: list[str]
+    titles: list[dict]  # {"slug", "title"}
+
+
+SUGGEST_LIMIT = 8
+
+
+def search_suggest(*, query: str, limit: int = SUGGEST_LIMIT) -> Suggestions:
+    """Completions of an already-cleaned ``query`` as typed: its last word completed from the catalog's words
+    (each offered as the whole query), and published lessons whose title starts that way (stems count)."""
+    words = text.query_words(query)
+    terms, ids = backends.completions(words, limit)
+    lead = " ".join(words[:-1])
+    lessons = {pk: {"slug": slug, "title": title} for pk, slug, title in
+               Lesson.objects.published().filter(pk__in=ids).values_list("pk", "slug", "title")}
+    return Suggestions(query=query, terms=[f"{lead} {term}".strip() for term in terms],
+                       titles=[lessons[pk] for pk in ids if pk in lessons])
+
+
 def search_statuses(*, user: User, lesson_ids: list[int]) -> dict[int, str]:
     """The learner's status on each of ``lesson_ids`` (absent: not started), in one query."""
     if user is None or not user.is_authenticated or not lesson_ids:

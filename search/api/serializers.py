@@ -61,6 +61,23 @@ class SearchQueryInputSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, default=20, min_value=1, max_value=100)
 
 
+class SearchSuggestInputSerializer(serializers.Serializer):
+    q = QueryField(help_text="What has been typed so far; the last word is completed.")
+
+
+class SuggestedTitleOutputSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class SearchSuggestOutputSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    terms = serializers.ListField(child=serializers.CharField(),
+                                  help_text="Whole queries: the text typed with its last word completed from the "
+                                            "catalog's words, shortest first.")
+    titles = SuggestedTitleOutputSerializer(many=True, help_text="Published lessons whose title matches as typed.")
+
+
 class SearchCategoryOutputSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()

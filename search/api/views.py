@@ -77,6 +77,17 @@ class SearchViewSet(viewsets.GenericViewSet):
         saved = services.saved_search_create(user=request.user, **data.validated_data)
         return Response(s.SavedSearchOutputSerializer(saved).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(parameters=[s.SearchSuggestInputSerializer],
+                   responses={200: s.SearchSuggestOutputSerializer, **error_responses(400, 401, 429)}, tags=["search"])
+    @action(detail=False, methods=["get"], serializer_class=s.SearchSuggestOutputSerializer)
+    def suggest(self, request):
+        """Autocomplete as you type: completions of the last word and matching lesson titles.
+
+        Not recorded in your history and not counted in the search limit (the API limit applies)."""
+        params = s.SearchSuggestInputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response(s.SearchSuggestOutputSerializer(selectors.search_suggest(query=params.validated_data["q"])).data)
+
 
 class SavedSearchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Your saved searches: list, read the snapshot, run again, delete."""

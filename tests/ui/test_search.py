@@ -16,7 +16,7 @@ def test_search_with_turbo_on_and_off_then_save_find_and_rerun(page, user):
     sign_in(page, user.username)
     page.get_by_role("link", name="Search", exact=True).click()
 
-    box = page.get_by_role("searchbox", name="Search lessons")
+    box = page.get_by_role("combobox", name="Search lessons")  # a search box with autocomplete
     turbo = page.get_by_label("Turbo")
     box.fill("colour wheel")
     turbo.check()
@@ -54,3 +54,32 @@ def test_search_with_turbo_on_and_off_then_save_find_and_rerun(page, user):
     # the same plain search again, right after the last one: one history entry, counted twice
     expect(page.locator("#search-history li")).to_have_count(2)
     expect(page.locator("#search-history li").first).to_contain_text("×2")
+
+
+def test_the_search_box_suggests_as_you_type_and_a_suggestion_searches(page, user):
+    call_command("load_lessons", verbosity=0)
+    sign_in(page, user.username)
+    page.goto("/search/")
+    box = page.get_by_role("combobox", name="Search lessons")
+    box.press_sequentially("perspec", delay=30)
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    expect(listbox).to_be_visible()
+    expect(listbox.get_by_role("option", name="perspective", exact=True)).to_be_visible()
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "search-suggestion-term-0")
+    box.press("Enter")
+    expect(page.locator("#results-heading")).to_contain_text("for “perspective”")
+    assert len(parse_qs(urlparse(page.url).query)["turbo"]) == 1
+    expect(listbox).to_be_hidden()
+
+
+def test_a_title_suggestion_opens_its_lesson(page, user):
+    call_command("load_lessons", verbosity=0)
+    sign_in(page, user.username)
+    page.goto("/search/")
+    page.get_by_role("combobox", name="Search lessons").press_sequentially("colour wh", delay=30)
+    title = page.get_by_role("listbox", name="Suggestions").locator(".suggestion-title").first
+    expect(title).to_be_visible()
+    name = title.inner_text()
+    title.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
