@@ -228,8 +228,9 @@ def test_bad_answers_are_a_400_and_complete_nothing(auth_client, payload, code):
 
 def test_completing_an_unknown_or_unpublished_lesson_is_a_404(auth_client):
     hidden = lesson_with_checks(1, is_published=False)
-    assert auth_client.post("/api/v1/lessons/nope/complete/", format="json").status_code == 404
-    assert auth_client.post(f"/api/v1/lessons/{hidden.slug}/complete/", format="json").status_code == 404
+    answers = {"answers": [0]}
+    assert auth_client.post("/api/v1/lessons/nope/complete/", answers, format="json").status_code == 404
+    assert auth_client.post(f"/api/v1/lessons/{hidden.slug}/complete/", answers, format="json").status_code == 404
     assert not LessonProgress.objects.exists()
 
 
