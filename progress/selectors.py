@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User, UserPreferences
 from accounts.selectors import preferences_of
 from lessons.models import Category, Lesson, LessonProgress, mastery_of
+from progress import fastpaths
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
 UTC = ZoneInfo("UTC")
@@ -26,10 +27,7 @@ UTC = ZoneInfo("UTC")
 
 def user_time_zone(*, user: User) -> ZoneInfo:
     """The learner's time zone from their preferences (UTC when they have none)."""
-    try:
-        return ZoneInfo(preferences_of(user=user).time_zone or "UTC")
-    except (ValueError, KeyError):
-        return UTC
+    return _zone_of(preferences_of(user=user))
 
 
 def published_totals() -> dict[int, int]:
@@ -246,22 +244,20 @@ def streak_now(*, user: User, zone: ZoneInfo | None = None) -> tuple[int, int, b
     return (row["current"] if alive else 0), row["best"], row["last_day"] == today
 
 
-def _week_figures(user: User, zone: ZoneInfo, first: date, last: date) -> WeekFigures:
-    start = datetime.combine(first, datetime.min.time(), tzinfo=zone)
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    done = LessonProgress.objects.filter(user=user, completed_at__gte=start, completed_at__lt=end).aggregate(
-        n=Count("pk"), seconds=Sum("time_spent_seconds")
-    )
-    events = ProgressEvent.objects.filter(user=user, created_at__gte=start, created_at__lt=end).count()
-    return WeekFigures(starts_on=first, lessons_completed=done["n"], minutes=round((done["seconds"] or 0) / 60),
-                       progress_events=events)
+def _zone_of(preferences: UserPreferences) -> ZoneInfo:
+    try:
+        return ZoneInfo(preferences.time_zone or "UTC")
+    except (ValueError, KeyError):
+        return UTC
 
 
-def learner_last_activity(*, user: User) -> datetime | None:
-    """The learner's latest progress event or lesson change."""
-    event = ProgressEvent.objects.filter(user=user).order_by("-created_at").values_list("created_at", flat=True).first()
-    lesson = LessonProgress.objects.filter(user=user).aggregate(last=Max("updated_at"))["last"]
-    return max((t for t in (event, lesson) if t is not None), default=None)
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)
+
+
+def _week(figures: dict, events: dict, window: str, starts_on: date) -> WeekFigures:
+    return WeekFigures(starts_on=starts_on, lessons_completed=figures[f"{window}_n"],
+                       minutes=round((figures[f"{window}_seconds"] or 0) / 60), progress_events=events[f"{window}_n"])
 
 
 def daily_goal_minutes(*, user: User) -> int:
@@ -269,21 +265,37 @@ def daily_goal_minutes(*, user: User) -> int:
 
 
 def progress_summary(*, user: User) -> ProgressSummary:
-    """Everything the summary card and ``progress/summary/`` show; a fixed number of queries.
+    """Everything the summary card and ``progress/summary/`` show, in six queries whatever the history.
 
     Every "N of M" figure is the sum of ``category_progress_list``: counted completions of
-    published lessons, the same numbers the category bars show.
+    published lessons, the same numbers the category bars show. The three windows (this week,
+    last week, today; local days) are conditional aggregates of one statement over the learner's
+    lesson rows (O(lessons)) and one over the last two weeks of their events (``fastpaths``),
+    which also gives the latest event whenever there is one in that time (otherwise one
+    indexed lookup).
     """
-    zone = user_time_zone(user=user)
+    preferences = preferences_of(user=user)
+    zone = _zone_of(preferences)
     categories = category_progress_list(user=user)
-    average = LessonProgress.objects.counted().filter(user=user).aggregate(average=Avg("score"))["average"]
-    total_progress = sum(c.progress for c in categories)
-    total_lessons = sum(c.total_lessons for c in categories)
-    current, best, active_today = streak_now(user=user, zone=zone)
     today = timezone.now().astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
-    this_week = _week_figures(user, zone, monday, today)
-    today_figures = this_week if monday == today else _week_figures(user, zone, today, today)
+    tomorrow = _local_midnight(today + timedelta(days=1), zone)
+    windows = {
+        "this": (_local_midnight(monday, zone), tomorrow),
+        "last": (_local_midnight(monday - timedelta(days=7), zone), _local_midnight(monday, zone)),
+        "today": (_local_midnight(today, zone), tomorrow),
+    }
+    lessons = fastpaths.lesson_window_figures(user_id=user.pk, windows=windows)
+    events = fastpaths.event_window_figures(user_id=user.pk, windows=windows, since=windows["last"][0])
+    last_event = events["last"]
+    if last_event is None:
+        last_event = (ProgressEvent.objects.filter(user=user).order_by("-created_at")
+                      .values_list("created_at", flat=True).first())
+    current, best, active_today = streak_now(user=user, zone=zone)
+    total_progress = sum(c.progress for c in categories)
+    total_lessons = sum(c.total_lessons for c in categories)
+    average = lessons["average"]
+    today_figures = _week(lessons, events, "today", today)
     return ProgressSummary(
         overall_percent=round(100 * total_progress / total_lessons, 1) if total_lessons else 0.0,
         lessons_completed=total_progress,
@@ -295,10 +307,10 @@ def progress_summary(*, user: User) -> ProgressSummary:
         best_streak=best,
         active_today=active_today,
         badges=badge_list(user=user),
-        last_activity=learner_last_activity(user=user),
-        this_week=this_week,
-        last_week=_week_figures(user, zone, monday - timedelta(days=7), monday - timedelta(days=1)),
-        daily_goal=DailyGoal(goal_minutes=daily_goal_minutes(user=user), today_minutes=today_figures.minutes,
+        last_activity=max((t for t in (last_event, lessons["last"]) if t is not None), default=None),
+        this_week=_week(lessons, events, "this", monday),
+        last_week=_week(lessons, events, "last", monday - timedelta(days=7)),
+        daily_goal=DailyGoal(goal_minutes=preferences.daily_goal_minutes, today_minutes=today_figures.minutes,
                              lessons_today=today_figures.lessons_completed),
     )
 

@@ -68,7 +68,7 @@ class ProgressViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def summary(self, request):
         """Overall percentage, lessons done, complete categories, streaks (your time zone), badges, weeks."""
-        return Response(s.SummaryOutputSerializer(selectors.progress_summary(user=request.user)).data)
+        return Response(s.SummaryOutputSerializer.represent(selectors.progress_summary(user=request.user)))
 
     @extend_schema(parameters=[s.HistoryFilterInputSerializer],
                    responses={200: s.ProgressEventOutputSerializer(many=True), **error_responses(400, 401, 429)},

@@ -9,7 +9,7 @@ from accounts.models import UserPreferences
 from progress.models import UserAchievement
 from progress.selectors import activity_by_day, progress_summary
 from progress.services import achievements_award, lesson_complete
-from tests.lessons.factories import CategoryFactory, LessonFactory, right_answers, wrong_answers
+from tests.lessons.factories import CategoryFactory, LessonFactory, lesson_with_checks, right_answers, wrong_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +133,44 @@ def test_summary_runs_a_fixed_number_of_queries_whatever_the_history(user, djang
     with django_assert_max_num_queries(12):
         summary = progress_summary(user=user)
     assert summary.lessons_completed == 40 and summary.best_streak == 40
+
+
+def test_week_and_today_figures_count_local_days_and_last_activity_reaches_back_past_them(user):
+    from progress.models import ProgressEvent
+    from progress.services import progress_mark
+
+    zone_name = "Pacific/Auckland"
+    UserPreferences.objects.filter(user=user).update(time_zone=zone_name)
+    category = CategoryFactory()
+    lessons = [lesson_with_checks(2, category=category) for _ in range(8)]
+    progress_mark(user=user, category=category, marked=1, at=timezone.now() - timedelta(days=40))
+    learner = type(user).objects.get(pk=user.pk)
+    old = progress_summary(user=learner)
+    assert old.last_activity == ProgressEvent.objects.get(user=user).created_at  # no event in the last two weeks
+    assert (old.this_week.progress_events, old.last_week.progress_events) == (0, 0)
+
+    days_ago = (0, 1, 3, 6, 8, 12, 16, 30)
+    moments = [min(local_noon(zone_name, d), timezone.now()) for d in days_ago]
+    for lesson, moment, right in zip(lessons, moments, (True, False) * 4, strict=True):
+        lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson) if right else wrong_answers(lesson),
+                        at=moment)
+    lessons[1].is_published = False
+    lessons[1].save()
+    summary = progress_summary(user=type(user).objects.get(pk=user.pk))
+
+    from zoneinfo import ZoneInfo
+
+    today = timezone.now().astimezone(ZoneInfo(zone_name)).date()
+    monday = today - timedelta(days=today.weekday())
+    local_days = [m.astimezone(ZoneInfo(zone_name)).date() for m in moments]
+    assert summary.this_week.starts_on == monday and summary.last_week.starts_on == monday - timedelta(days=7)
+    assert summary.this_week.lessons_completed == sum(monday <= d <= today for d in local_days)
+    assert summary.last_week.lessons_completed == sum(monday - timedelta(days=7) <= d < monday for d in local_days)
+    assert summary.daily_goal.lessons_today == sum(d == today for d in local_days) == 1
+    assert summary.this_week.progress_events == summary.this_week.lessons_completed
+    records = {r.lesson_id: r for r in user.lesson_progress.all()}
+    counted = [records[lesson.pk].score for lesson in lessons if lesson.is_published]
+    scored = [score for score in counted if score is not None]
+    assert summary.average_score == round(sum(scored) / len(scored), 4) == 0.5714  # 4 of 7: the unpublished 0.0 is not counted
+    assert summary.daily_goal.today_minutes == round(records[lessons[0].pk].time_spent_seconds / 60)
+    assert summary.last_activity == max(r.updated_at for r in records.values())

@@ -1,0 +1,35 @@
+"""The hand-built API bodies of the hot progress reads equal what their declared serializers give."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from progress.api.serializers import SummaryOutputSerializer
+from progress.selectors import Badge, DailyGoal, ProgressSummary, WeekFigures
+
+ZONES = st.sampled_from([UTC, ZoneInfo("Pacific/Auckland"), ZoneInfo("America/St_Johns"), ZoneInfo("Europe/Berlin")])
+moments = st.builds(lambda moment, zone: moment.replace(tzinfo=UTC).astimezone(zone),
+                    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)), ZONES)
+counts = st.integers(min_value=0, max_value=10_000)
+text = st.text(max_size=30)
+badges = st.builds(Badge, code=text, name=text, description=text, icon=text, awarded_at=st.none() | moments)
+weeks = st.builds(WeekFigures, starts_on=st.dates(), lessons_completed=counts, minutes=counts, progress_events=counts)
+summaries = st.builds(
+    ProgressSummary,
+    overall_percent=st.floats(min_value=0, max_value=100),
+    lessons_completed=counts, lessons_total=counts,
+    average_score=st.none() | st.floats(min_value=0, max_value=1),
+    categories_complete=counts, categories_total=counts, current_streak=counts, best_streak=counts,
+    active_today=st.booleans(), badges=st.lists(badges, max_size=6), last_activity=st.none() | moments,
+    this_week=weeks, last_week=weeks,
+    daily_goal=st.builds(DailyGoal, goal_minutes=st.integers(min_value=0, max_value=240), today_minutes=counts,
+                         lessons_today=counts),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(summaries)
+def test_the_fast_summary_body_is_the_serializers(summary):
+    assert SummaryOutputSerializer.represent(summary) == SummaryOutputSerializer(summary).data

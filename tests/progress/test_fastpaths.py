@@ -1,0 +1,78 @@
+"""The summary's hand-written window statements equal the ORM's expressions on generated histories."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db.models import Avg, Count, Max, Q, Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lessons.models import Lesson, LessonProgress
+from progress import fastpaths
+from progress.models import ProgressEvent
+from tests.lessons.factories import CategoryFactory, LessonFactory
+
+pytestmark = pytest.mark.django_db
+
+BASE = datetime(2026, 3, 2, tzinfo=UTC)
+LESSONS = 6
+offsets = st.integers(min_value=-30 * 24, max_value=30 * 24).map(lambda hours: BASE + timedelta(hours=hours, seconds=17))
+rows = st.lists(st.fixed_dictionaries({
+    "status": st.sampled_from(LessonProgress.Status.values),
+    "score": st.none() | st.sampled_from([0.0, 0.25, 0.5, 1.0]),
+    "seconds": st.integers(min_value=0, max_value=5000),
+    "completed_at": st.none() | offsets,
+}), max_size=LESSONS)
+windows = st.lists(st.tuples(offsets, st.integers(min_value=0, max_value=14 * 24)), min_size=1, max_size=3).map(
+    lambda pairs: {f"w{i}": (start, start + timedelta(hours=hours)) for i, (start, hours) in enumerate(pairs)})
+
+
+@pytest.fixture
+def lessons(db):
+    category = CategoryFactory()
+    return LessonFactory.create_batch(LESSONS, category=category)
+
+
+def orm_lesson_figures(user, windows):
+    """The ORM expression the statement replaces: conditional aggregates over the learner's rows."""
+    counted = LessonProgress.objects.counted().filter(user=user).values("pk")
+    figures = {"average": Avg("score", filter=Q(pk__in=counted)), "last": Max("updated_at")}
+    for name, (start, end) in windows.items():
+        window = Q(completed_at__gte=start, completed_at__lt=end)
+        figures[f"{name}_n"] = Count("pk", filter=window)
+        figures[f"{name}_seconds"] = Sum("time_spent_seconds", filter=window)
+    return LessonProgress.objects.filter(user=user).aggregate(**figures)
+
+
+def orm_event_figures(user, windows, since):
+    events = ProgressEvent.objects.filter(user=user, created_at__gte=since)
+    return events.aggregate(last=Max("created_at"), **{
+        f"{name}_n": Count("pk", filter=Q(created_at__gte=start, created_at__lt=end))
+        for name, (start, end) in windows.items()})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=rows, unpublished=st.sets(st.integers(0, LESSONS - 1)), event_moments=st.lists(offsets, max_size=25),
+       windows=windows, since=offsets)
+def test_window_statements_equal_the_orm(user, other_user, lessons, records, unpublished, event_moments, windows, since):
+    LessonProgress.objects.all().delete()
+    ProgressEvent.objects.all().delete()
+    Lesson.objects.update(is_published=True)
+    Lesson.objects.filter(pk__in=[lessons[i].pk for i in unpublished]).update(is_published=False)
+    for learner in (user, other_user):  # another learner's rows must never count
+        LessonProgress.objects.bulk_create([
+            LessonProgress(user=learner, lesson=lesson, status=r["status"], score=r["score"],
+                           time_spent_seconds=r["seconds"], completed_at=r["completed_at"])
+            for lesson, r in zip(lessons, records, strict=False)])
+        ProgressEvent.objects.bulk_create([
+            ProgressEvent(user=learner, category=lessons[0].category, previous=0, new=1,
+                          source=ProgressEvent.Source.MANUAL, created_at=moment)
+            for moment in event_moments])
+
+    fast = fastpaths.lesson_window_figures(user_id=user.pk, windows=windows)
+    orm = orm_lesson_figures(user, windows)
+    assert fast.keys() == orm.keys()
+    assert fast["average"] == pytest.approx(orm["average"]) if orm["average"] is not None else fast["average"] is None
+    assert {k: v for k, v in fast.items() if k != "average"} == {k: v for k, v in orm.items() if k != "average"}
+    assert fastpaths.event_window_figures(user_id=user.pk, windows=windows, since=since) == \
+        orm_event_figures(user, windows, since)
