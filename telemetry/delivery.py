@@ -87,8 +87,15 @@ def send_email(*, report, recipients: list[str]) -> dict:
                           log_extra={"report_id": report.pk})
 
 
+def report_url(report) -> str:
+    """Where staff read the report: its page, absolute (SITE_URL), for Slack and e-mail."""
+    from django.urls import reverse
+
+    return settings.SITE_URL.rstrip("/") + reverse("staff:report", kwargs={"report_id": report.pk})
+
+
 def webhook_payload(report) -> dict:
-    return {"text": rendering.webhook_text(report.data), "username": "Control Panel"}
+    return {"text": rendering.webhook_text(report.data, url=report_url(report)), "username": "Control Panel"}
 
 
 def _post_webhook(*, payload: dict, url: str, log_extra: dict) -> dict:

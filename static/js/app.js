@@ -191,8 +191,7 @@
     var again = false;
 
     function poll() {
-      if (document.hidden) return;
-      if (inFlight) { again = true; return; }
+      if (inFlight || document.hidden) return;
       inFlight = true;
       root.setAttribute("data-in-flight", "true");
       // Read each time: the range picker changes the URL without reloading the page.
@@ -222,7 +221,10 @@
       });
     }
 
-    root.addEventListener("live:refresh", poll);
+    // Asked for now (the range picker): poll at once, or right after the poll under way.
+    root.addEventListener("live:refresh", function () {
+      if (inFlight) again = true; else poll();
+    });
 
     function start() {
       if (timer !== null) return;

@@ -271,6 +271,7 @@ def test_webhook_is_retried_after_a_server_error_and_the_outcome_recorded():
         report = services.report_generate(kind="daily", day=DAY, send=True).report
     assert len(hook.received) == 2
     assert hook.received[-1]["text"].startswith("*Daily report — Tuesday 10 March 2026*")
+    assert hook.received[-1]["text"].endswith(f"http://127.0.0.1:8000/staff/reports/{report.pk}/")  # a link to read it
     outcome = Report.objects.get(pk=report.pk).delivery["webhook"]
     assert (outcome["status"], outcome["attempts"], outcome["http_status"]) == ("delivered", 2, 200)
 
