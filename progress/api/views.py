@@ -7,6 +7,7 @@ from controlpanel.api.schema import error_responses
 from lessons.selectors import lesson_get_published
 from progress import selectors, services
 from progress.api import serializers as s
+from progress.api.pagination import HistoryPagination
 
 
 def _category(slug: str):
@@ -73,9 +74,12 @@ class ProgressViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[s.HistoryFilterInputSerializer],
                    responses={200: s.ProgressEventOutputSerializer(many=True), **error_responses(400, 401, 429)},
                    tags=["progress"])
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=HistoryPagination)
     def history(self, request):
-        """Your progress events, newest first; filter by category and time range (since inclusive, until exclusive)."""
+        """Your progress events, newest first; filter by category and time range (since inclusive, until exclusive).
+
+        Pages are reached by links: follow `next` (older events) and `previous` until it is null. There is
+        no `count` and no page number, so a page costs the same however long your history is."""
         filters = s.HistoryFilterInputSerializer(data=request.query_params,
                                                  context={"zone": selectors.user_time_zone(user=request.user)})
         filters.is_valid(raise_exception=True)
