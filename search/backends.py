@@ -154,10 +154,13 @@ def near_words(word: str, limit: int) -> list[tuple[int, str]]:
     sql = (f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s {sized} "
            f"UNION SELECT word FROM {index.WORD_TABLE} WHERE drow >= %s AND drow < %s {sized}")
     params = [head, head + top, low, high, tail, tail + top, low, high]
-    if limit > 1:
-        position = "strpos(word, %s)" if index.is_postgres() else "instr(word, %s)"
-        sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE {position} > 0 {sized}"
+    if limit > 1 and index.is_postgres():
+        sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE strpos(word, %s) > 0 {sized}"
         params += [word[piece:2 * piece], low, high]
+    elif limit > 1:
+        sql += (f" UNION SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} MATCH %s "
+                f"{sized}")
+        params += [_quote(word[piece:2 * piece]), low, high]
     rows = _fetch(f"{sql} LIMIT %s", [*params, SUGGEST_CANDIDATES])
     near = [(edit_distance(word, row[0], limit), row[0]) for row in rows]
     return sorted((d, w) for d, w in near if 0 < d <= limit)
@@ -167,28 +170,39 @@ def near_words(word: str, limit: int) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class Query:
-    """A turbo query: the words, their typo expansions, the filters."""
+    """A turbo query: the words, their typos, the catalog words containing each (SQLite), the filters.
+
+    ``containing[i]`` is None when word i is *broad*: under three letters, or inside more than
+    SEARCH_EXPANSION_LIMIT catalog words; a broad word is checked on the rows the others select.
+    """
 
     words: tuple[str, ...]
     typos: tuple[tuple[str, ...], ...]
     filters: Filters
+    containing: tuple[tuple[str, ...] | None, ...] = ()
 
-    @property
-    def long_words(self) -> tuple[str, ...]:
-        return tuple(w for w in self.words if len(w) >= MIN_TRIGRAM)
 
-    @property
-    def short_words(self) -> tuple[str, ...]:
-        return tuple(w for w in self.words if len(w) < MIN_TRIGRAM)
+def containing_words(word: str, limit: int) -> tuple[str, ...] | None:
+    """The catalog words ``word`` is a substring of (FTS5 trigram over the vocabulary); None past ``limit``."""
+    if len(word) < MIN_TRIGRAM:
+        return None
+    rows = _fetch(f"SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} MATCH %s LIMIT %s",
+                  [_quote(word), limit + 1])
+    return tuple(row[0] for row in rows) if len(rows) <= limit else None
 
 
 def build_query(words: tuple[str, ...], filters: Filters) -> Query:
-    known = known_words(tuple(w for w in words if allowed_typos(w)))
+    if index.is_postgres():
+        known = known_words(tuple(w for w in words if allowed_typos(w)))
+        containing = ()
+    else:
+        containing = tuple(containing_words(w, settings.SEARCH_EXPANSION_LIMIT) for w in words)
+        known = {w for w, found in zip(words, containing, strict=True) if found is None or w in found}
     typos = tuple(
         tuple(w for _, w in near_words(word, allowed_typos(word))[:8]) if allowed_typos(word) and word not in known
         else () for word in words
     )
-    return Query(words=words, typos=typos, filters=filters)
+    return Query(words=words, typos=typos, filters=filters, containing=containing)
 
 
 def _quote(term: str) -> str:
@@ -196,44 +210,41 @@ def _quote(term: str) -> str:
 
 
 class SqliteEngine:
-    """FTS5 (porter and trigram); expressions are built from quoted words only."""
+    """One FTS5 (porter) query: each word as itself, its stems, its typos, the catalog words containing it
+    (the plain scan's substrings) and, for the last word, as a prefix; expressions hold quoted words only."""
 
     BM25 = f"bm25({index.STEM_TABLE}, 10.0, 5.0, 3.0, 2.0, 1.0)"
+    COLUMNS = ("title", "tags", "category", "summary", "body")
 
     def __init__(self, query: Query):
         self.query = query
-        parts = []
-        for n, (word, typos) in enumerate(zip(query.words, query.typos, strict=True)):
-            terms = [_quote(word), *(_quote(t) for t in typos)]
+        containing = query.containing or tuple(() for _ in query.words)
+        parts, self.broad = [], []
+        for n, (word, typos, inside) in enumerate(zip(query.words, query.typos, containing, strict=True)):
+            if inside is None:
+                self.broad.append(word)
+                continue
+            terms = dict.fromkeys([_quote(word), *(_quote(t) for t in (*typos, *inside))])
             if n == len(query.words) - 1:
-                terms.append(_quote(word) + " *")
+                terms[_quote(word) + " *"] = None
             parts.append("(" + " OR ".join(terms) + ")")
-        self.stem = " AND ".join(parts)
-        self.trigram = " AND ".join(_quote(w) for w in query.long_words)
+        self.match = " AND ".join(parts)
         filters = query.filters
-        self.join, self.filter_params = "", []
         conditions = [("l.category_id = %s", filters.category_id), ("l.difficulty = %s", filters.difficulty),
                       ("l.style = %s", filters.style or None)]
         conditions = [(sql, value) for sql, value in conditions if value is not None]
-        if conditions:
-            self.join = "CROSS JOIN lessons_lesson l ON l.id = f.rowid"
-            self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
-            self.filter_params = [value for _, value in conditions]
-        else:
-            self.filter_sql = ""
+        self.join = "CROSS JOIN lessons_lesson l ON l.id = f.rowid" if conditions else ""
+        self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
+        self.filter_params = [value for _, value in conditions]
 
-    def _select(self, table: str, match: str, extra: str, extra_params: list, after: int, limit: int,
-                among: list[int] | None) -> list[int]:
-        restrict, restrict_params = "", []
-        if among is not None:
-            restrict, restrict_params = " AND f.rowid IN (SELECT value FROM json_each(%s))", [json.dumps(among)]
-        sql = (f"SELECT f.rowid FROM {table} f {self.join} WHERE {table} MATCH %s{extra}{self.filter_sql}{restrict} "
-               "AND f.rowid > %s ORDER BY f.rowid LIMIT %s")
-        return [r[0] for r in _fetch(sql, [match, *extra_params, *self.filter_params, *restrict_params, after, limit])]
+    @property
+    def usable(self) -> bool:
+        return bool(self.match)
 
-    def _short(self, columns: tuple[str, ...]) -> tuple[str, list]:
+    def _broad(self, columns: tuple[str, ...]) -> tuple[str, list]:
+        """LIKE, as the plain scan does it, for the broad words (on the rows the others select)."""
         sql, params = "", []
-        for word in self.query.short_words:
+        for word in self.broad:
             sql += " AND (" + " OR ".join(f"f.{c} LIKE %s" for c in columns) + ")"
             params += [f"%{word}%"] * len(columns)
         return sql, params
@@ -241,20 +252,21 @@ class SqliteEngine:
     def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
             substrings: bool = True) -> list[int]:
         """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
-        stem = f"{{title}} : ({self.stem})" if title else self.stem
-        found = set(self._select(index.STEM_TABLE, stem, "", [], after, limit, among))
-        if self.trigram and substrings:
-            short, params = self._short(("title",) if title else ("title", "content"))
-            trigram = f"{{title}} : ({self.trigram})" if title else self.trigram
-            found.update(self._select(index.TRIGRAM_TABLE, trigram, short, params, after, limit, among))
-        return sorted(found)[:limit]
+        match = f"{{title}} : ({self.match})" if title else self.match
+        broad, params = self._broad(("title",) if title else self.COLUMNS)
+        restrict, restrict_params = "", []
+        if among is not None:
+            restrict, restrict_params = " AND f.rowid IN (SELECT value FROM json_each(%s))", [json.dumps(among)]
+        sql = (f"SELECT f.rowid FROM {index.STEM_TABLE} f {self.join} WHERE {index.STEM_TABLE} MATCH %s{broad}"
+               f"{self.filter_sql}{restrict} AND f.rowid > %s ORDER BY f.rowid LIMIT %s")
+        return [r[0] for r in _fetch(sql, [match, *params, *self.filter_params, *restrict_params, after, limit])]
 
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
             return {}
         sql = (f"SELECT rowid, {self.BM25} FROM {index.STEM_TABLE} WHERE {index.STEM_TABLE} MATCH %s "
                "AND rowid IN (SELECT value FROM json_each(%s))")
-        return {pk: -float(rank) for pk, rank in _fetch(sql, [self.stem, json.dumps(ids)])}
+        return {pk: -float(rank) for pk, rank in _fetch(sql, [self.match, json.dumps(ids)])}
 
 
 class PostgresEngine:
@@ -269,6 +281,8 @@ class PostgresEngine:
         self.join = "JOIN lessons_lesson l ON l.id = d.lesson_id" if filters.difficulty or filters.style else ""
         self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
         self.filter_params = [value for _, value in conditions]
+
+    usable = True
 
     def tsquery(self, weight: str = "") -> tuple[str, list]:
         """Every word (its stem, its typos, the last one as a prefix too); ``weight`` "A" keeps title matches."""
@@ -325,6 +339,8 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     if not any(len(w) >= MIN_TRIGRAM for w in words):
         return plain_search(words, filters=filters, offset=offset, limit=limit)
     engine = engine_for(build_query(words, filters))
+    if not engine.usable:  # every word is broad: the scan is the fastest way
+        return plain_search(words, filters=filters, offset=offset, limit=limit)
     cap, reach = settings.SEARCH_RANK_CANDIDATES, settings.SEARCH_COUNT_LIMIT
     found = engine.ids(reach + 1)
     exact = len(found) <= reach

@@ -5,14 +5,14 @@ as the lesson it describes (the caller is the ``lessons_changed`` receiver, whic
 the writer's transaction). Tables, created by migration 0003:
 
 * SQLite: ``search_stem``, an FTS5 table with the ``porter`` tokenizer (stems and plurals,
-  bm25 ranking), and ``search_trigram``, an FTS5 table with the ``trigram`` tokenizer
-  (case-insensitive substrings, the same question the plain scan asks). Both use the lesson
-  id as rowid.
+  bm25 ranking; the lesson id is its rowid), and ``search_word_trigram``, an FTS5 table with
+  the ``trigram`` tokenizer over the catalog's words (which words contain a query word: the
+  substrings the plain scan matches, looked up in a table of words rather than of lessons).
 * PostgreSQL: ``search_document`` with a weighted ``tsvector`` in the ``english``
   configuration (GIN) and the lesson text with a ``pg_trgm`` GIN index for ``ILIKE``.
 * Both: ``search_word``, every distinct word of the catalog (with its reverse, for suffix
-  lookups): the candidates of typo tolerance and "did you mean". Words are only added on
-  writes (no counts); a rebuild drops the ones no lesson uses any more.
+  lookups): the candidates of typo tolerance, "did you mean" and completions. Words are only
+  added on writes (no counts); a rebuild drops the ones no lesson uses any more.
 
 Every write bumps ``SearchIndexState.catalog_version`` and renews its ``catalog_stamp``,
 which keys the result cache.
@@ -34,11 +34,11 @@ from search import text
 from search.models import SearchIndexState
 
 STEM_TABLE = "search_stem"
-TRIGRAM_TABLE = "search_trigram"
+WORD_TRIGRAM_TABLE = "search_word_trigram"
 PG_TABLE = "search_document"
 WORD_TABLE = "search_word"
 REBUILD_BATCH = 1000
-MAX_WORD_LENGTH = 40  # longer runs of letters are not words anyone misspells
+MAX_WORD_LENGTH = text.MAX_TOKEN_LENGTH
 
 _FIELDS = ("id", "category_id", "title", "tags", "category__name", "summary", "body_markdown")
 
@@ -63,15 +63,14 @@ def _words(row: dict) -> set[str]:
         words.update(text.WORD_RE.findall((row[field] or "").lower()))
     for tag in row["tags"] or []:
         words.update(text.WORD_RE.findall(str(tag).lower()))
-    return {w for w in words if 3 <= len(w) <= MAX_WORD_LENGTH and not w.isdigit()}
+    return {w[:MAX_WORD_LENGTH] for w in words if len(w) >= 3}
 
 
 def _delete(cursor, ids: list[int]) -> None:
     if is_postgres():
         cursor.execute(f"DELETE FROM {PG_TABLE} WHERE lesson_id = ANY(%s)", [ids])
         return
-    for table in (STEM_TABLE, TRIGRAM_TABLE):
-        cursor.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
+    cursor.execute(f"DELETE FROM {STEM_TABLE} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
 
 
 def _insert(cursor, rows: list[dict]) -> None:
@@ -93,18 +92,15 @@ def _insert(cursor, rows: list[dict]) -> None:
             [(r["id"], r["title"], " ".join(map(str, r["tags"] or [])), r["category__name"], r["summary"],
               r["body_markdown"]) for r in rows],
         )
-        cursor.executemany(
-            f"INSERT INTO {TRIGRAM_TABLE} (rowid, title, content) VALUES (%s, %s, %s)",
-            [(r["id"], r["title"],
-              "\n".join((_tags_text(r["tags"]), r["category__name"], r["summary"], r["body_markdown"])))
-             for r in rows],
-        )
     words = sorted(set().union(*(_words(r) for r in rows)))
     conflict = "ON CONFLICT (word) DO NOTHING" if is_postgres() else "ON CONFLICT DO NOTHING"
     for start in range(0, len(words), 2000):
         chunk = words[start:start + 2000]
         cursor.executemany(f"INSERT INTO {WORD_TABLE} (word, drow) VALUES (%s, %s) {conflict}",
                            [(w, w[::-1]) for w in chunk])
+    if not is_postgres():  # new words have the highest ids (words are only removed by a rebuild)
+        cursor.execute(f"INSERT INTO {WORD_TRIGRAM_TABLE} (rowid, word) SELECT id, word FROM {WORD_TABLE} "
+                       f"WHERE id > (SELECT coalesce(max(rowid), 0) FROM {WORD_TRIGRAM_TABLE})")
 
 
 def bump_version(*, documents_delta: int = 0, documents: int | None = None) -> None:
@@ -148,7 +144,7 @@ def index_category(category_id: int) -> int:
 
 
 def _clear(cursor) -> None:
-    for table in [PG_TABLE, WORD_TABLE] if is_postgres() else [STEM_TABLE, TRIGRAM_TABLE, WORD_TABLE]:
+    for table in [PG_TABLE, WORD_TABLE] if is_postgres() else [STEM_TABLE, WORD_TRIGRAM_TABLE, WORD_TABLE]:
         cursor.execute(f"DELETE FROM {table}")
 
 
@@ -183,7 +179,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
         if not ids and progress:
             progress(0, 0)
         if not is_postgres():  # merge each index's b-trees into one: fewer pages per lookup
-            for table in (STEM_TABLE, TRIGRAM_TABLE):
+            for table in (STEM_TABLE, WORD_TRIGRAM_TABLE):
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
     bump_version(documents=done)
     SearchIndexState.objects.filter(pk=SearchIndexState.SINGLETON_ID).update(
