@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from telemetry.models import Report
@@ -15,6 +16,7 @@ MAX_POINTS = 10_000
 STEP_SECONDS = {"minute": 60, "hour": 3600}
 
 
+@extend_schema_field({"type": "string", "pattern": WINDOW_RE.pattern, "example": "6h"})
 class WindowField(serializers.CharField):
     """A duration such as ``15m``, ``6h``, ``7d`` (seconds, minutes, hours or days), up to 366 days."""
 
@@ -23,14 +25,18 @@ class WindowField(serializers.CharField):
         "range": "The window must be between 1 minute and 366 days.",
     }
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)  # " 1h" does not match the pattern, so it is refused
+        super().__init__(**kwargs)
+
     def get_default(self):
         # The default is written as a client would send it ("1h"), so the schema documents a value the server accepts.
         default = super().get_default()
         return self.to_internal_value(default) if isinstance(default, str) else default
 
     def to_internal_value(self, data):
-        text = super().to_internal_value(data).strip().lower()
-        match = WINDOW_RE.match(text)
+        # As the schema's pattern says: no spaces, lower-case units (what a generated client sends).
+        match = WINDOW_RE.match(super().to_internal_value(data))
         if not match:
             self.fail("format")
         window = timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
