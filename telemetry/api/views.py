@@ -31,7 +31,7 @@ class SystemMetricsView(APIView):
     @extend_schema(
         parameters=[s.SystemQuerySerializer],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Latest sample, thresholds, health and a series."),
-                   **_STAFF_ERRORS},
+                   **_STAFF_ERRORS, **error_responses(404)},  # 404: no samples from the host asked for
         tags=["metrics"],
     )
     def get(self, request):
