@@ -14,6 +14,7 @@ from telemetry.selectors.activity import (
     learning,
     objectives_status,
     performance_summary,
+    period_active_users,
     route_group,
     search,
     section,
@@ -55,7 +56,7 @@ from telemetry.selectors.system import (
 
 __all__ = [
     "COMPONENTS", "METRIC_LABELS", "RESOLUTIONS", "SAMPLE_FIELDS", "ReportDetail", "Threshold", "account_figures", "active_users",
-    "alert_dict", "alert_list", "app_processes", "fleet_summary", "host_list", "period_was_served",
+    "alert_dict", "alert_list", "app_processes", "fleet_summary", "host_list", "period_active_users", "period_was_served",
     "auto_resolution", "charts_from_json", "endpoint_table", "engagement_summary", "feature_usage", "learning",
     "latest_health", "latest_sample", "objectives_status", "performance_summary", "report_counts", "report_detail",
     "report_list", "report_recipients", "route_group", "search", "section", "series_step", "system_metrics_snapshot", "system_series",

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from controlpanel.reporting import ReportSection
@@ -148,6 +148,21 @@ def turbo(*, now: datetime | None = None) -> ReportSection:
 def active_users(*, first_day, last_day) -> int:
     """Distinct users who called the product on local days ``first_day`` … ``last_day``."""
     return ActiveUserDay.objects.filter(day__gte=first_day, day__lte=last_day).values("user_id").distinct().count()
+
+
+def period_active_users(*, first_day, last_day, start: datetime, end: datetime) -> int:
+    """Distinct users active in a report period: those who called the product, and those whose
+    learning moved (a completion or a marker), so the headline never says 0 next to learning done."""
+    from lessons.models import LessonProgress
+    from progress.models import ProgressEvent
+
+    callers = set(ActiveUserDay.objects.filter(day__gte=first_day, day__lte=last_day).values_list("user_id", flat=True))
+    # The learning section's "active learners": a progress event, a completion or a start in the period.
+    learners = set(ProgressEvent.objects.filter(created_at__gte=start, created_at__lt=end).values_list("user_id", flat=True))
+    learners |= set(LessonProgress.objects.filter(Q(completed_at__gte=start, completed_at__lt=end)
+                                                  | Q(started_at__gte=start, started_at__lt=end))
+                    .values_list("user_id", flat=True))
+    return len(callers | learners)
 
 
 def account_figures(*, start: datetime, end: datetime, now: datetime) -> dict:

@@ -403,3 +403,15 @@ def test_a_first_start_writes_no_report_for_a_day_the_product_did_not_run(capsys
     health(yesterday.starts_at + timedelta(hours=12))
     call_command("generate_report", "--period", "daily", "--only-if-served")
     assert Report.objects.filter(kind="daily", period_start=yesterday.start).count() == 1
+
+
+def test_learners_who_only_learned_count_as_active_users_in_the_headline():
+    # A learner completed lessons (say on the dashboard before request telemetry reached them) but
+    # no API call of theirs was counted: the headline must not say "Active users 0" beside it.
+    user = UserFactory()
+    _completed_lesson(user, "drawing", utc(2026, 3, 10, 10, 0))
+    other = UserFactory()
+    _completed_lesson(other, "music", utc(2026, 3, 10, 11, 0))
+    report = services.report_generate(kind="daily", day=DAY).report
+    assert report.data["learning"]["active_learners"] == 2
+    assert report.data["headline"]["active_users"] == 2
