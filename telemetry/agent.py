@@ -84,6 +84,11 @@ class ProcessSampler:
         self.tick(now=now, role=self.role if self._pid == os.getpid() else role)
 
     def _run(self, stop: threading.Event) -> None:
+        try:
+            # A new version marks its release on the charts when its first process starts.
+            services.release_mark_version(version=settings.VERSION)
+        except Exception:
+            logger.warning("release mark failed", exc_info=True)
         while not stop.is_set():
             close_old_connections()
             try:

@@ -301,3 +301,24 @@ class Report(models.Model):
     @property
     def title(self) -> str:
         return self.data.get("title") or str(self)
+
+
+class ReleaseMark(models.Model):
+    """A moment worth comparing before and after: a release (each new version marks itself when
+    its first process starts) or a change a staff member marked. The live charts draw them."""
+
+    class Kind(models.TextChoices):
+        RELEASE = "release", "Release"
+        CHANGE = "change", "Change"
+
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    label = models.CharField(max_length=120)
+    version = models.CharField(max_length=40, null=True, blank=True, unique=True,
+                               help_text="The release's version: one mark per version, however many processes start.")
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.label} at {self.at:%Y-%m-%d %H:%M}"

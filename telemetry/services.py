@@ -21,6 +21,7 @@ from telemetry.models import (
     ActiveUserDay,
     AppProcess,
     HealthCheck,
+    ReleaseMark,
     Report,
     RequestHour,
     RequestMinute,
@@ -212,6 +213,34 @@ def alert_notify(*, event_id: int, now: datetime | None = None) -> dict:
     }
     ThresholdEvent.objects.filter(pk=event_id).update(delivery=outcome)
     return outcome
+
+
+# --- release marks -----------------------------------------------------------------------
+
+class InvalidMark(ApplicationError):
+    code = "invalid_mark"
+    message = "Describe the change in 1 to 120 characters."
+
+
+def release_mark_create(*, label: str, at: datetime | None = None) -> ReleaseMark:
+    """A change a staff member marks ("new cache settings"), drawn on every live chart from ``at`` (now)."""
+    label = (label or "").strip()
+    if not 0 < len(label) <= 120:
+        raise InvalidMark(details={"label": ["Describe the change in 1 to 120 characters."]})
+    return ReleaseMark.objects.create(at=at or timezone.now(), kind=ReleaseMark.Kind.CHANGE, label=label)
+
+
+def release_mark_version(*, version: str, now: datetime | None = None) -> ReleaseMark:
+    """The release mark of ``version``: made by the first process of that version to start, found by the rest."""
+    mark = ReleaseMark.objects.filter(version=version).first()
+    if mark is not None:
+        return mark
+    try:
+        with transaction.atomic():
+            return ReleaseMark.objects.create(at=now or timezone.now(), kind=ReleaseMark.Kind.RELEASE,
+                                              label=f"Release {version}", version=version)
+    except IntegrityError:
+        return ReleaseMark.objects.get(version=version)
 
 
 # --- health ----------------------------------------------------------------------------

@@ -193,6 +193,20 @@ def system_live_data(request):
     return JsonResponse(_live_figures(timezone.now(), host=_host(request), range_key=request.GET.get("range")))
 
 
+@staff_member_required
+@require_POST
+def release_mark_add(request):
+    """Mark a change now ("new cache settings"): every live chart draws it, to compare before and after."""
+    try:
+        mark = services.release_mark_create(label=request.POST.get("label", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Marked “{mark.label}” on the charts.")
+    chart_range = live.range_for(request.POST.get("range"))
+    return redirect(reverse("staff:system") + f"?range={chart_range.key}")
+
+
 ALERTS_PER_PAGE = 50
 
 

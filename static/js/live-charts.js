@@ -161,8 +161,35 @@
         }
       },
       legend: { show: true, live: false },
+      hooks: { draw: [drawMarks] },
       cursor: { points: { show: false } }
     };
+  }
+
+  /* Releases and marked changes: a dashed vertical line and its label on every time chart. */
+  var currentMarks = [];
+
+  function drawMarks(u) {
+    if (!currentMarks.length) return;
+    var ctx = u.ctx, box = u.bbox, ratio = window.devicePixelRatio || 1;
+    ctx.save();
+    ctx.strokeStyle = "#CC79A7";
+    ctx.fillStyle = "#CC79A7";
+    ctx.lineWidth = ratio;
+    ctx.setLineDash([4 * ratio, 3 * ratio]);
+    ctx.font = (12 * ratio) + "px system-ui, sans-serif";
+    currentMarks.forEach(function (mark) {
+      var x = u.valToPos(mark.t, "x", true);
+      if (x < box.left || x > box.left + box.width) return;
+      ctx.beginPath();
+      ctx.moveTo(x, box.top);
+      ctx.lineTo(x, box.top + box.height);
+      ctx.stroke();
+      var text = mark.label.length > 24 ? mark.label.slice(0, 23) + "\u2026" : mark.label;
+      var width = ctx.measureText(text).width;
+      ctx.fillText(text, Math.min(x + 3 * ratio, box.left + box.width - width), box.top + 12 * ratio);
+    });
+    ctx.restore();
   }
 
   function LiveChart(figure, spec) {
@@ -228,6 +255,8 @@
     root.addEventListener("live:data", function (event) {
       var data = event.detail && event.detail.charts;
       if (!data) return;
+      currentMarks = data.marks || [];
+      section.setAttribute("data-marks", String(currentMarks.length));
       charts.forEach(function (chart) { chart.update(data); });
       section.setAttribute("data-drawn-range", data.range.key);
     });

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from telemetry import aggregation
-from telemetry.models import ActiveUserDay, SystemRollup, SystemSample
+from telemetry.models import ActiveUserDay, ReleaseMark, SystemRollup, SystemSample
 
 MAX_POINTS = 400
 
@@ -168,6 +168,12 @@ def learner_charts(*, chart_range: Range, now: datetime) -> dict:
     }
 
 
+def release_marks(*, start: datetime, end: datetime) -> list[dict]:
+    """Releases and marked changes in ``[start, end]``, oldest first, as the charts draw them."""
+    marks = ReleaseMark.objects.filter(at__gte=start, at__lte=end).order_by("at")[:50]
+    return [{"t": int(m.at.timestamp()), "at": m.at.isoformat(), "kind": m.kind, "label": m.label} for m in marks]
+
+
 def live_charts(*, range_key: str | None, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     chart_range = range_for(range_key)
@@ -179,4 +185,5 @@ def live_charts(*, range_key: str | None, now: datetime | None = None) -> dict:
         "api": request_charts(chart_range=chart_range, now=now),
         "search": search_charts(chart_range=chart_range, now=now),
         "learners": learner_charts(chart_range=chart_range, now=now),
+        "marks": release_marks(start=now - max(chart_range.span, timedelta(days=7)), end=now),
     }

@@ -137,3 +137,15 @@ def test_on_a_phone_the_charts_are_laid_out_for_the_width_not_shrunk(new_page, s
     assert sizes["css"] <= sizes["plot"] + 1 <= 360
     assert sizes["legend"] >= 11
     assert sizes["overflow"] <= 0
+
+
+def test_a_marked_change_is_drawn_on_the_live_charts(page, staff_user):
+    _recent_samples()
+    sign_in(page, staff_user.username)
+    page.goto("/staff/system/?poll=500&range=15m")
+    expect(page.locator("#live-charts")).to_have_attribute("data-marks", "0")
+    page.get_by_label("Mark a change now").fill("New cache settings")
+    page.get_by_role("button", name="Mark").click()
+    expect(page).to_have_url(re.compile(r"range=15m"))
+    expect(page.get_by_text("Marked “New cache settings” on the charts.")).to_be_visible()
+    expect(page.locator("#live-charts")).to_have_attribute("data-marks", "1")
