@@ -12,6 +12,7 @@ urlpatterns = [
     path("staff/system/", views.system_live, name="system"),
     path("staff/system/live.json", views.system_live_data, name="system-live"),
     path("staff/system/marks/", views.release_mark_add, name="mark-add"),
+    path("staff/system/marks/<int:mark_id>/", views.release_mark_compare, name="mark-compare"),
     path("staff/alerts/", views.alert_log, name="alerts"),
     path("staff/reports/", views.report_list, name="reports"),
     path("staff/reports/generate/", views.report_generate, name="report-generate"),

@@ -26,7 +26,7 @@ from controlpanel.errors import ApplicationError
 from controlpanel.reporting import ReportSection
 from telemetry import rendering, selectors, services
 from telemetry.agent import process_sampler
-from telemetry.models import Report
+from telemetry.models import ReleaseMark, Report
 from telemetry.selectors import live
 
 LIVE_WINDOW = timedelta(minutes=5)
@@ -158,6 +158,7 @@ def system_live(request):
         "system_chart": _system_chart(now, host=system["host"]),
         "chart_range": chart_range,
         "live_chart_slots": LIVE_CHART_SLOTS,
+        "recent_marks": ReleaseMark.objects.order_by("-at")[:5],
         "range_options": _chart_options(request, chart_range),
         "hosts": system["hosts"],
         "host": system["host"],
@@ -205,6 +206,22 @@ def release_mark_add(request):
         messages.success(request, f"Marked “{mark.label}” on the charts.")
     chart_range = live.range_for(request.POST.get("range"))
     return redirect(reverse("staff:system") + f"?range={chart_range.key}")
+
+
+@staff_member_required
+def release_mark_compare(request, mark_id):
+    """The same window before and after a release or marked change."""
+    mark = ReleaseMark.objects.filter(pk=mark_id).first()
+    if mark is None:
+        raise Http404("No such mark.")
+    comparison = live.mark_comparison(mark=mark, window_key=request.GET.get("window", "1h"))
+    context = {
+        "comparison": comparison,
+        "mark": mark,
+        "windows": list(live.COMPARE_WINDOWS),
+        "staff_tab": "system",
+    }
+    return render(request, "staff/mark_compare.html", context)
 
 
 ALERTS_PER_PAGE = 50

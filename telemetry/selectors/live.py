@@ -187,3 +187,49 @@ def live_charts(*, range_key: str | None, now: datetime | None = None) -> dict:
         "learners": learner_charts(chart_range=chart_range, now=now),
         "marks": release_marks(start=now - max(chart_range.span, timedelta(days=7)), end=now),
     }
+
+
+COMPARE_WINDOWS = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1), "6h": timedelta(hours=6),
+                   "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+
+
+def _system_average(*, start: datetime, end: datetime) -> dict:
+    """Mean CPU and memory percent over every host's minute rollups in ``[start, end)``."""
+    rows = SystemRollup.objects.filter(resolution=SystemRollup.Resolution.MINUTE, start__gte=start, start__lt=end)
+    totals = {"cpu_percent": [0.0, 0], "memory_percent": [0.0, 0]}
+    for row in rows.values("cpu_percent_sum", "cpu_percent_n", "memory_percent_sum", "memory_percent_n"):
+        for name, total in totals.items():
+            total[0] += row[f"{name}_sum"]
+            total[1] += row[f"{name}_n"]
+    return {name: round(total[0] / total[1], 2) if total[1] else None for name, total in totals.items()}
+
+
+def mark_comparison(*, mark: ReleaseMark, window_key: str, now: datetime | None = None) -> dict:
+    """The same window before and after a mark: API latency, errors and throughput, CPU and memory.
+
+    The "after" window ends now if the mark is more recent than the window; it says how much of
+    the window it covers, so a comparison is never of unequal spans without saying so.
+    """
+    from telemetry.selectors.activity import performance_summary
+
+    now = now or timezone.now()
+    window = COMPARE_WINDOWS.get(window_key, COMPARE_WINDOWS["1h"])
+    after_end = min(mark.at + window, now)
+    sides = {}
+    for name, start, end in (("before", mark.at - window, mark.at), ("after", mark.at, after_end)):
+        span = end - start
+        api = performance_summary(window=span, end=end, include_series=False)["api"] if span.total_seconds() > 0 else {}
+        sides[name] = {"start": start.isoformat(), "end": end.isoformat(), "seconds": int(span.total_seconds()),
+                       "api": api, "system": _system_average(start=start, end=end)}
+    rows = []
+    for label, side, key, unit in (
+        ("API p50", "api", "p50_ms", "ms"), ("API p95", "api", "p95_ms", "ms"), ("API p99", "api", "p99_ms", "ms"),
+        ("Requests per minute", "api", "throughput_per_minute", ""), ("Server errors (5xx)", "api", "error_rate", "ratio"),
+        ("CPU (mean of hosts)", "system", "cpu_percent", "%"), ("Memory (mean of hosts)", "system", "memory_percent", "%"),
+    ):
+        before, after = sides["before"][side].get(key), sides["after"][side].get(key)
+        change = round(100 * (after - before) / before, 1) if before and after is not None else None
+        rows.append({"label": label, "unit": unit, "before": before, "after": after, "change_percent": change})
+    return {"mark": {"id": mark.pk, "label": mark.label, "kind": mark.kind, "at": mark.at.isoformat()},
+            "window": window_key if window_key in COMPARE_WINDOWS else "1h", "complete": after_end == mark.at + window,
+            "sides": sides, "rows": rows}
