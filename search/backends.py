@@ -47,9 +47,9 @@ from operator import and_
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 
-from lessons.models import Lesson
+from lessons.models import Category, Lesson
 from search import index
 from search.text import allowed_typos, edit_distance
 
@@ -86,15 +86,17 @@ class Matches:
     strategy: str = "none"
     facets: dict = field(default_factory=dict)
     suggestion: str = ""
+    typos: tuple[str, ...] = ()  # catalog words the query's typos matched (highlighted like the words)
 
 
 def facet_counts(queryset) -> dict:
-    """Matches by category (slug), difficulty and style: one grouped query."""
+    """Matches by category (slug), difficulty and style: the rows' three values, counted here."""
     facets: dict[str, dict] = {"category": {}, "difficulty": {}, "style": {}}
-    rows = queryset.order_by().values_list("category__slug", "difficulty", "style").annotate(n=Count("id"))
-    for category, difficulty, style, n in rows:
-        for name, value in (("category", category), ("difficulty", difficulty), ("style", style)):
-            facets[name][value] = facets[name].get(value, 0) + n
+    rows = queryset.order_by().values_list("category_id", "difficulty", "style")
+    categories = dict(Category.objects.values_list("pk", "slug"))
+    for category_id, difficulty, style in rows:
+        for name, value in (("category", categories.get(category_id)), ("difficulty", difficulty), ("style", style)):
+            facets[name][value] = facets[name].get(value, 0) + 1
     return facets
 
 
@@ -338,7 +340,8 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
         return Matches()
     if not any(len(w) >= MIN_TRIGRAM for w in words):
         return plain_search(words, filters=filters, offset=offset, limit=limit)
-    engine = engine_for(build_query(words, filters))
+    query = build_query(words, filters)
+    engine = engine_for(query)
     if not engine.usable:  # every word is broad: the scan is the fastest way
         return plain_search(words, filters=filters, offset=offset, limit=limit)
     cap, reach = settings.SEARCH_RANK_CANDIDATES, settings.SEARCH_COUNT_LIMIT
@@ -368,7 +371,8 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
         has_next = offset + limit < count
     facets = facet_counts(Lesson.objects.filter(pk__in=found[:reach]))
     return Matches(rows=[(pk, round(scores.get(pk, 0.0), 6)) for pk in rows], count=count, count_exact=exact,
-                   has_next=has_next, strategy="index", facets=facets)
+                   has_next=has_next, strategy="index", facets=facets,
+                   typos=tuple(dict.fromkeys(t for typos in query.typos for t in typos)))
 
 
 def _slip_cost(word: str, candidate: str, distance: int) -> float:
@@ -396,7 +400,7 @@ def suggestion(words: tuple[str, ...], filters: Filters) -> str:
         best, best_score = word, 0.0
         near = near_words(word, 2 if len(word) >= 4 else 1)
         costs = sorted((_slip_cost(word, candidate, distance), candidate) for distance, candidate in near)
-        for cost, candidate in costs[:12]:
+        for cost, candidate in costs[:6]:
             engine = engine_for(Query(words=(candidate,), typos=((),), filters=filters))
             score = len(engine.ids(SUGGEST_COUNT, substrings=False)) / 4 ** cost
             if score > best_score:

@@ -159,7 +159,8 @@ def search_execute(*, query: str, turbo: bool, category: Category | None = None,
             matches = backends.turbo_search(words, filters=filters, offset=offset, limit=page_size)
         else:
             matches = backends.plain_search(words, filters=filters, offset=offset, limit=page_size)
-        cached_value = {"items": [_hit_dict(h) for h in _hits(matches.rows, words)], "count": matches.count,
+        cached_value = {"items": [_hit_dict(h) for h in _hits(matches.rows, words + matches.typos)],
+                        "count": matches.count,
                         "count_exact": matches.count_exact, "has_next": matches.has_next,
                         "strategy": matches.strategy, "facets": matches.facets, "suggestion": matches.suggestion}
         _cache_set(key, cached_value)

@@ -128,22 +128,39 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 def word_matches(token: str, words: tuple[str, ...]) -> bool:
     """Whether a (lower-case) word of a lesson is one a query matched, so it is highlighted whole.
 
-    It contains a query word (what both modes match), is the stem of one ("shadow" for the query
-    "shadows": at most three letters shorter), or is within the query word's typo allowance.
+    ``words`` are the query's words and the catalog words its typos matched. A token matches
+    when it contains one (what both modes match) or is its stem ("shadow" for the query
+    "shadows": a start of it at most three letters shorter).
     """
     for word in words:
-        if word in token:
-            return True
-        if len(token) >= 3 and word.startswith(token) and len(word) - len(token) <= 3:
-            return True
-        allowed = allowed_typos(word)
-        if allowed and abs(len(token) - len(word)) <= allowed and edit_distance(token, word, allowed) <= allowed:
+        if word in token or (len(token) >= 3 and word.startswith(token) and len(word) - len(token) <= 3):
             return True
     return False
 
 
-def _spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
-    return [m.span() for m in WORD_RE.finditer(text) if word_matches(m.group().lower(), words)] if words else []
+@functools.lru_cache(maxsize=256)
+def _screen(words: tuple[str, ...]) -> re.Pattern:
+    """A quick test a text must pass to hold a matching word: a query word or the start its stems share."""
+    pieces = {word[:max(3, len(word) - 3)] for word in words}
+    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _spans(text: str, words: tuple[str, ...], *, first: bool = False) -> list[tuple[int, int]]:
+    """Where the matching words of ``text`` are (only the first one with ``first``)."""
+    if not words:
+        return []
+    spans, screen, at = [], _screen(words), 0
+    while (hit := screen.search(text, at)) is not None:
+        start = hit.start()
+        while start > 0 and WORD_RE.match(text[start - 1]):
+            start -= 1
+        token = WORD_RE.match(text, start)
+        if word_matches(token.group().lower(), words):
+            spans.append(token.span())
+            if first:
+                break
+        at = token.end()
+    return spans
 
 
 def highlight(text: str, words: tuple[str, ...]) -> str:
@@ -163,7 +180,7 @@ def snippet(text: str, words: tuple[str, ...], length: int = SNIPPET_CHARS, *, l
     ``label`` (a section heading) is shown before the window, set off by a colon, never run
     into it. The result is HTML-escaped except for the ``<mark>`` tags.
     """
-    spans = _spans(text, words)
+    spans = _spans(text, words, first=True)
     start = max(0, spans[0][0] - length // 3) if spans else 0
     if start:
         space = text.find(" ", start)
@@ -206,13 +223,13 @@ def lesson_snippet(summary: str, body_markdown: str, words: tuple[str, ...]) -> 
     """The snippet of a lesson: from its summary when a word is there, else from the first paragraph of its body
     with a match, labelled with its heading when the match is the heading itself. A snippet never runs
     a heading into the prose."""
-    if not words or _spans(summary, words):
+    if not words or _spans(summary, words, first=True):
         return snippet(summary, words)
     blocks = sections(body_markdown)
     for n, (heading, paragraph) in enumerate(blocks):
-        if paragraph and _spans(paragraph, words):
+        if paragraph and _spans(paragraph, words, first=True):
             return snippet(paragraph, words)
-        if not paragraph and heading and _spans(heading, words):
+        if not paragraph and heading and _spans(heading, words, first=True):
             following = next((p for h, p in blocks[n + 1:] if p), "")
             return snippet(following, words, label=heading)
     return snippet(summary or next((p for _, p in blocks if p), ""), words)
