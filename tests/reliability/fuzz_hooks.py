@@ -5,10 +5,13 @@ Every generated request is made as learner A with a live access token (fuzzing l
 is checked for learner B's data: a response to A that names B is a cross-user leak.
 """
 
+import atexit
+import collections
 import json
 import os
 import re
 import zlib
+from pathlib import Path
 
 import requests
 import schemathesis
@@ -85,8 +88,31 @@ def aim_saved_search(case) -> None:
         case.body = {**body, "query": words[digest % len(words)]}
 
 
+# Responses checked, by the kind of case: which checks look at which cases (written out when the run ends).
+TALLY: collections.Counter = collections.Counter()
+TALLY_FILE = os.environ.get("FUZZ_TALLY_FILE")
+
+
+def _kind(case) -> list[str]:
+    meta = getattr(case, "meta", None)
+    if meta is None:
+        return ["all"]
+    kinds = ["all", "positive" if meta.generation.mode.is_positive else "negative", f"phase:{meta.phase.name.value}"]
+    description = getattr(meta.phase.data, "description", None) or ""
+    if description.startswith("Unspecified HTTP method:"):
+        kinds.append("unsupported_method")
+    return kinds
+
+
+@atexit.register
+def _write_tally() -> None:
+    if TALLY_FILE:
+        Path(TALLY_FILE).write_text(json.dumps(TALLY))
+
+
 @schemathesis.hook
 def after_call(ctx, case, response):
+    TALLY.update(_kind(case))
     if response.status_code == 401:
         _TOKEN["access"] = None
 
