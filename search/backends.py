@@ -54,7 +54,7 @@ from search import index
 from search.text import allowed_typos, edit_distance
 
 MIN_TRIGRAM = 3
-SUGGEST_CANDIDATES = 2000
+SUGGEST_CANDIDATES = 400  # nearby-word candidates weighed per query word (a bound on the edit distances computed)
 SUGGEST_COUNT = 200  # lessons counted per suggestion candidate
 
 
@@ -89,15 +89,24 @@ class Matches:
     typos: tuple[str, ...] = ()  # catalog words the query's typos matched (highlighted like the words)
 
 
-def facet_counts(queryset) -> dict:
-    """Matches by category (slug), difficulty and style: the rows' three values, counted here."""
+def facet_counts(rows) -> dict:
+    """Matches by category (slug), difficulty and style, from (category_id, difficulty, style) rows."""
     facets: dict[str, dict] = {"category": {}, "difficulty": {}, "style": {}}
-    rows = queryset.order_by().values_list("category_id", "difficulty", "style")
     categories = dict(Category.objects.values_list("pk", "slug"))
     for category_id, difficulty, style in rows:
         for name, value in (("category", categories.get(category_id)), ("difficulty", difficulty), ("style", style)):
             facets[name][value] = facets[name].get(value, 0) + 1
     return facets
+
+
+def facets_of(ids: list[int]) -> dict:
+    """The facets of the lessons ``ids`` (one query, the ids as one parameter)."""
+    if index.is_postgres():
+        sql, param = "SELECT category_id, difficulty, style FROM lessons_lesson WHERE id = ANY(%s)", ids
+    else:
+        sql = "SELECT category_id, difficulty, style FROM lessons_lesson WHERE id IN (SELECT value FROM json_each(%s))"
+        param = json.dumps(ids)
+    return facet_counts(_fetch(sql, [param]))
 
 
 # --- plain -----------------------------------------------------------------------------------
@@ -124,7 +133,9 @@ def plain_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     rows = list(queryset.annotate(score=score).order_by("-score", "title", "id")
                 .values_list("id", "score")[offset:offset + limit]) if offset < count else []
     return Matches(rows=[(pk, float(s)) for pk, s in rows], count=count, count_exact=True,
-                   has_next=offset + limit < count, strategy="scan", facets=facet_counts(queryset) if count else {})
+                   has_next=offset + limit < count, strategy="scan",
+                   facets=facet_counts(queryset.order_by().values_list("category_id", "difficulty", "style"))
+                   if count else {})
 
 
 # --- typo candidates ---------------------------------------------------------------------------
@@ -266,9 +277,10 @@ class SqliteEngine:
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
             return {}
+        # One pass over the matches in the ids' range (a bare "rowid IN" would rerun the MATCH once per id).
         sql = (f"SELECT rowid, {self.BM25} FROM {index.STEM_TABLE} WHERE {index.STEM_TABLE} MATCH %s "
-               "AND rowid IN (SELECT value FROM json_each(%s))")
-        return {pk: -float(rank) for pk, rank in _fetch(sql, [self.match, json.dumps(ids)])}
+               "AND rowid BETWEEN %s AND %s AND +rowid IN (SELECT value FROM json_each(%s))")
+        return {pk: -float(rank) for pk, rank in _fetch(sql, [self.match, min(ids), max(ids), json.dumps(ids)])}
 
 
 class PostgresEngine:
@@ -352,7 +364,7 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
         return Matches(strategy="index", suggestion=suggestion(words, filters))
     if exact and len(found) <= cap:
         head = found
-        titled = set(engine.ids(len(found), among=found, title=True))
+        titled = set(engine.ids(len(found), title=True))  # every title match is a match: all of them, at most these
     else:
         head = engine.ids(cap, title=True)
         titled = set(head)
@@ -369,7 +381,7 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
         has_next = len(rest) > want
     if exact:
         has_next = offset + limit < count
-    facets = facet_counts(Lesson.objects.filter(pk__in=found[:reach]))
+    facets = facets_of(found[:reach])
     return Matches(rows=[(pk, round(scores.get(pk, 0.0), 6)) for pk in rows], count=count, count_exact=exact,
                    has_next=has_next, strategy="index", facets=facets,
                    typos=tuple(dict.fromkeys(t for typos in query.typos for t in typos)))
