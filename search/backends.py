@@ -156,24 +156,28 @@ def known_words(words: tuple[str, ...]) -> set[str]:
 def near_words(word: str, limit: int) -> list[tuple[int, str]]:
     """Catalog words within ``limit`` edits of ``word``, nearest first, as (distance, word).
 
-    Cut ``word`` into ``limit`` + 1 pieces: a word within ``limit`` edits keeps one of them
-    (pigeonhole), so the candidates are the words that start with the first piece, end with the
-    last (``drow`` is the reversed word) or, for two edits, contain the middle one.
+    Cut ``word`` into ``limit`` + 2 pieces: a word within ``limit`` edits keeps one of them
+    intact (pigeonhole, with a piece to spare for a swap across a cut), so the candidates are
+    the words that start with the first piece, end with the last (``drow`` is the reversed
+    word) or contain a middle one (the vocabulary's trigram index, or a scan for short pieces).
     """
-    piece = max(1, len(word) // (limit + 1))
-    head, tail, top = word[:piece], word[::-1][:piece], "\U0010ffff"
+    size = max(1, len(word) // (limit + 2))
+    head, tail, top = word[:size], word[::-1][:size], "\U0010ffff"
     low, high = len(word) - limit, len(word) + limit
     sized = "AND length(word) BETWEEN %s AND %s"
     sql = (f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s {sized} "
            f"UNION SELECT word FROM {index.WORD_TABLE} WHERE drow >= %s AND drow < %s {sized}")
     params = [head, head + top, low, high, tail, tail + top, low, high]
-    if limit > 1 and index.is_postgres():
-        sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE strpos(word, %s) > 0 {sized}"
-        params += [word[piece:2 * piece], low, high]
-    elif limit > 1:
-        sql += (f" UNION SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} MATCH %s "
-                f"{sized}")
-        params += [_quote(word[piece:2 * piece]), low, high]
+    for n in range(1, limit + 1):
+        piece = word[n * size:(n + 1) * size]
+        if index.is_postgres() or len(piece) < MIN_TRIGRAM:
+            position = "strpos(word, %s)" if index.is_postgres() else "instr(word, %s)"
+            sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE {position} > 0 {sized}"
+            params += [piece, low, high]
+        else:
+            sql += (f" UNION SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} "
+                    f"MATCH %s {sized}")
+            params += [_quote(piece), low, high]
     rows = _fetch(f"{sql} LIMIT %s", [*params, SUGGEST_CANDIDATES])
     near = [(edit_distance(word, row[0], limit), row[0]) for row in rows]
     return sorted((d, w) for d, w in near if 0 < d <= limit)

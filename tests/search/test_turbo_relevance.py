@@ -28,6 +28,7 @@ def test_a_plural_finds_every_lesson_its_singular_finds(shadows):
 def test_a_misspelt_long_word_still_finds_its_lessons(shadows):
     assert slugs("perspektive") == {"perspective", "vanishing"}
     assert slugs("prespective") == {"perspective", "vanishing"}  # a swap is one edit
+    assert slugs("shdaow") == {"cast-shadow", "long-shadows", "shadowing"}  # a swap across the middle too
     assert slugs("perspektive", turbo=False) == set()
 
 
