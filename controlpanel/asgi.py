@@ -6,6 +6,9 @@ it is, in a fixed pool of ``WEB_THREADS`` threads per process (a2wsgi's ``WSGIMi
 A client that sends its request slowly therefore holds a socket and a few bytes of buffer,
 never one of the threads, so slow or stalled clients cannot starve the application.
 
+When Granian stops a worker it sends the ASGI lifespan shutdown; the worker then writes the
+request telemetry it has counted but not flushed, before it exits.
+
 A body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's own limit, 2.5 MB by default) is
 refused with 413 in the API's error envelope as soon as it is announced or exceeded, so nothing
 of that size is held in memory.
@@ -13,6 +16,7 @@ of that size is held in memory.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -58,8 +62,29 @@ def announced_length(scope) -> int | None:
     return None
 
 
+def flush_telemetry() -> None:
+    from telemetry.collector import collector
+
+    collector.flush_at_exit()
+
+
+async def lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            # the flush writes to the database: in a thread, as all of Django's work here
+            await asyncio.get_running_loop().run_in_executor(None, flush_telemetry)
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 async def application(scope, receive, send) -> None:
     """Read the whole request body, then hand the request to a Django thread."""
+    if scope["type"] == "lifespan":
+        await lifespan(receive, send)
+        return
     if scope["type"] != "http":
         await threads(scope, receive, send)
         return
