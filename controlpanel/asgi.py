@@ -25,11 +25,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlpanel.settings")
 
 from a2wsgi import WSGIMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from controlpanel.wsgi import application as django_wsgi  # noqa: E402 - also starts this process's host sampler
 
 DEFAULT_THREADS = 8
 
-django_wsgi = get_wsgi_application()
 threads = WSGIMiddleware(django_wsgi, workers=int(os.environ.get("WEB_THREADS") or DEFAULT_THREADS))
 
 

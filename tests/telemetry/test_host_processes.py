@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from controlpanel.serve import command as serve_command
 from telemetry import selectors
 from telemetry.models import SystemSample
 from tests.telemetry import processes
@@ -31,8 +32,8 @@ def test_a_web_host_and_a_worker_host_each_sample_themselves(tmp_path, staff_cli
     common = {"TELEMETRY_BACKGROUND_SAMPLER": "true", "TELEMETRY_SAMPLE_SECONDS": "1"}
     web_env = processes.child_env(tmp_path, CONTROLPANEL_HOST_NAME="web-host-b", **common)
     worker_env = processes.child_env(tmp_path, CONTROLPANEL_HOST_NAME="worker-host-c", **common)
-    web = processes.start([str(processes.BIN / "granian"), "--interface", "wsgi", "controlpanel.wsgi:application",
-                           "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], web_env, tmp_path / "web.log")
+    web = processes.start(serve_command(["--port", str(port), "--workers", "2"], environ={}), web_env,
+                          tmp_path / "web.log")
     worker = processes.start([str(processes.BIN / "celery"), "-A", "controlpanel", "worker", "--pool", "prefork",
                               "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
                               "-Q", "telemetry-host-test", "--loglevel", "INFO"], worker_env, tmp_path / "worker.log")
