@@ -1,5 +1,8 @@
 """Account reads."""
 
+import math
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import AuthSession, User, UserPreferences
@@ -55,3 +58,19 @@ def preferences_of(*, user: User) -> UserPreferences:
         return user.preferences
     except UserPreferences.DoesNotExist:
         return UserPreferences(user=user)
+
+
+def session_lengths(*, start: datetime, end: datetime) -> dict:
+    """Sessions started in ``[start, end)``: how many, and how long they lasted (seconds).
+
+    A session's length runs from its start to its last recorded activity: a page visit (recorded
+    at most every ``LAST_SEEN_EVERY``) or an API token refresh. The median and the 90th
+    percentile are nearest-rank; both are ``None`` when no session started.
+    """
+    rows = AuthSession.objects.filter(created_at__gte=start, created_at__lt=end).values_list("created_at", "last_seen_at")
+    lengths = sorted(max(0.0, (seen - started).total_seconds()) for started, seen in rows)
+
+    def rank(q: float) -> float | None:
+        return round(lengths[max(0, math.ceil(q * len(lengths)) - 1)], 1) if lengths else None
+
+    return {"sessions": len(lengths), "median_seconds": rank(0.5), "p90_seconds": rank(0.9)}

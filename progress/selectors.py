@@ -421,6 +421,7 @@ def report_learning_stats(*, start: datetime, end: datetime) -> dict:
     return {
         "lessons_completed": figures["n"],
         "lessons_started": started.count(),
+        "started_and_completed": started.filter(completed_at__isnull=False, completed_at__lt=end).count(),
         "active_learners": len(event_learners | completion_learners | set(started.values_list("user_id", flat=True).distinct())),
         "learners_completing": figures["learners"],
         "progress_events": events.count(),

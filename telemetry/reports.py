@@ -45,6 +45,7 @@ HEADLINES: dict[str, tuple[str, str, str | None]] = {
     "active_users": ("Active users", "", "higher"),
     "registrations": ("Registrations", "", "higher"),
     "sessions_started": ("Logins (sessions started)", "", "higher"),
+    "session_median_seconds": ("Session length (median)", "s", "higher"),
 }
 TOP_ENDPOINTS = 12
 
@@ -116,6 +117,7 @@ def figures(period: Period, *, now: datetime, detailed: bool) -> dict:
                                                       start=period.starts_at, end=period.ends_at),
         "registrations": accounts["registrations"],
         "sessions_started": accounts["sessions_started"],
+        "session_median_seconds": accounts["session_median_seconds"],
         **section_figures(learning),
         **section_figures(search),
     }

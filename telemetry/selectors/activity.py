@@ -167,10 +167,14 @@ def period_active_users(*, first_day, last_day, start: datetime, end: datetime) 
 
 def account_figures(*, start: datetime, end: datetime, now: datetime) -> dict:
     from accounts.models import AuthSession, User
+    from accounts.selectors import session_lengths
 
+    lengths = session_lengths(start=start, end=end)
     return {
         "registrations": User.objects.filter(date_joined__gte=start, date_joined__lt=end).count(),
-        "sessions_started": AuthSession.objects.filter(created_at__gte=start, created_at__lt=end).count(),
+        "sessions_started": lengths["sessions"],
+        "session_median_seconds": lengths["median_seconds"],
+        "session_p90_seconds": lengths["p90_seconds"],
         "sessions_active": AuthSession.objects.filter(revoked_at__isnull=True, expires_at__gt=now).count(),
         "users_total": User.objects.filter(is_active=True).count(),
     }

@@ -415,3 +415,36 @@ def test_learners_who_only_learned_count_as_active_users_in_the_headline():
     report = services.report_generate(kind="daily", day=DAY).report
     assert report.data["learning"]["active_learners"] == 2
     assert report.data["headline"]["active_users"] == 2
+
+
+def test_reports_and_the_engagement_api_carry_session_lengths_and_progress_rates(staff_client):
+    from accounts.models import AuthSession
+    from progress.services import lesson_complete, lesson_start
+    from tests.lessons.factories import LessonFactory, right_answers
+
+    learners = UserFactory.create_batch(3)
+    start = utc(2026, 3, 10, 8, 0)
+    for learner, minutes in zip(learners, (4, 10, 30), strict=True):
+        AuthSession.objects.create(user=learner, created_at=start, last_seen_at=start + timedelta(minutes=minutes),
+                                   expires_at=start + timedelta(days=7), absolute_expires_at=start + timedelta(days=30))
+    lessons = LessonFactory.create_batch(3)
+    for lesson in lessons:  # three started, two of them completed the same day
+        lesson_start(user=learners[0], lesson=lesson, at=start + timedelta(hours=1))
+    for lesson in lessons[:2]:
+        lesson_complete(user=learners[0], lesson=lesson, answers=right_answers(lesson), at=start + timedelta(hours=2))
+    record(start + timedelta(hours=3), route="/api/v1/lessons/", count=2)
+    flush()
+    report = services.report_generate(kind="daily", day=DAY).report
+    assert report.data["accounts"]["sessions_started"] == 3
+    assert (report.data["accounts"]["session_median_seconds"], report.data["accounts"]["session_p90_seconds"]) == (600.0, 1800.0)
+    assert report.data["headline"]["session_median_seconds"] == 600.0
+    assert report.data["learning"]["completion_rate"] == round(2 / 3, 4)
+    assert report.data["learning"]["lessons_per_active_learner"] == 2.0
+    assert "a session lasted 600 s at the median, 1800 s at the 90th percentile" in report.html
+
+    live = staff_client.get("/api/v1/metrics/telemetry/", {"window": "365d"})
+    assert live.status_code == 200, live.content
+    live = live.json()
+    assert live["accounts"]["session_median_seconds"] is not None
+    assert {"completion_rate", "lessons_per_active_learner"} <= set(live["learning"])
+    assert {"group": "lessons", "requests": 2} in [{k: row[k] for k in ("group", "requests")} for row in live["feature_usage"]]
