@@ -53,7 +53,7 @@ def _retry(action: Callable[[], dict]) -> dict:
 def build_messages(*, report, recipients: list[str]) -> list[EmailMultiAlternatives]:
     """One message per recipient (nobody sees the others' addresses): text, with HTML alternative."""
     subject = f"[Control Panel] {report.data.get('title', str(report))}"
-    text = rendering.render_text(report.data)
+    text = rendering.render_text(report.data, url=report_url(report))
     messages = []
     for address in recipients:
         message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[address])

@@ -101,8 +101,9 @@ def render_body(data: dict, charts: list[dict]) -> str:
     return render_to_string("telemetry/report_body.html", render_context(data, charts))
 
 
-def render_text(data: dict) -> str:
-    return render_to_string("telemetry/report_email.txt", render_context(data, []))
+def render_text(data: dict, url: str | None = None) -> str:
+    """The e-mail's text part; ``url`` is the report's page for staff."""
+    return render_to_string("telemetry/report_email.txt", {**render_context(data, []), "report_url": url})
 
 
 def render_csv(data: dict) -> str:

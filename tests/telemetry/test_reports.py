@@ -211,6 +211,10 @@ def test_email_goes_to_staff_and_configured_addresses_as_text_and_html_never_to_
     assert message.subject == "[Control Panel] Daily report — Tuesday 10 March 2026"
     assert "This period against the previous one" in message.body
     assert "<" not in message.body.split("\n", 1)[0]
+    # It says what it holds, and where staff find the report: no attachment, no admin page claimed.
+    assert message.attachments == []
+    assert "The HTML version of this e-mail is the whole report" in message.body
+    assert f"http://127.0.0.1:8000/staff/reports/{report.pk}/" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and html.startswith("<!doctype html>") and "<svg" in html
     assert report.delivery["email"]["status"] == "sent"
