@@ -1,4 +1,9 @@
-"""Hand-written statements for the summary's window figures, the one place the progress app bypasses the ORM.
+"""Hand-written statements for the hottest progress reads, the one place the progress app bypasses the ORM.
+
+``category_rows`` is every learner's category bars (``progress/``, the home page, the lesson
+lists): one statement whose ORM form (five correlated subqueries) took several milliseconds to
+compile on every request for a sub-millisecond answer. ``tests/progress/test_fastpaths.py``
+holds it equal to that ORM expression on generated catalogs and histories.
 
 ``progress/summary/`` answers on every dashboard load. Its week and today figures are a dozen
 conditional aggregates; the ORM spent several times longer compiling them than the database
@@ -20,8 +25,8 @@ from datetime import datetime
 from django.db import connection
 
 from controlpanel.sql import column, convert_row, converters_for
-from lessons.models import Lesson, LessonProgress
-from progress.models import ProgressEvent
+from lessons.models import Category, Lesson, LessonProgress
+from progress.models import ProgressEvent, UserProgress
 
 Windows = dict[str, tuple[datetime, datetime]]  # name -> [start, end)
 
@@ -81,3 +86,48 @@ def event_window_figures(*, user_id: int, windows: Windows, since: datetime) -> 
         row = cursor.fetchone()
     last = convert_row(connection, [row[0]], converters_for(connection, ProgressEvent, ["created_at"]))[0]
     return {"last": last, **{f"{name}_n": int(n) for name, n in zip(windows, row[1:], strict=True)}}
+
+
+def category_rows(*, user_id: int, category_id: int | None = None) -> list[tuple]:
+    """Per category in catalog order (``order``, then ``name``), or only ``category_id``:
+    ``(slug, name, order, total, done, done_at, marked, marked_at)``.
+
+    ``total`` counts the category's published lessons; ``done`` and ``done_at`` (the latest
+    completion) count the learner's completions by the rule of ``LessonProgress.objects.counted()``
+    (completed, of a lesson published now); ``marked`` and ``marked_at`` are the learner's
+    self-paced marker, ``None`` without one.
+    """
+    q = connection.ops.quote_name
+    c, lesson, lp, up = (q(model._meta.db_table) for model in (Category, Lesson, LessonProgress, UserProgress))
+
+    def col(table: str, model, field: str) -> str:
+        return f"{table}.{column(connection, model, field)}"
+
+    lesson_category, published = col(lesson, Lesson, "category"), col(lesson, Lesson, "is_published")
+    sql = (
+        f"SELECT {col(c, Category, 'slug')}, {col(c, Category, 'name')}, {col(c, Category, 'order')}, "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {lesson} WHERE {lesson_category} = {col(c, Category, 'id')} AND {published} = %s), "
+        f"done.n, done.last, {col(up, UserProgress, 'marked')}, {col(up, UserProgress, 'last_updated')} "
+        f"FROM {c} "
+        f"LEFT JOIN (SELECT {lesson_category} AS category, COUNT(*) AS n, MAX({col(lp, LessonProgress, 'completed_at')}) AS last "
+        f"FROM {lp} INNER JOIN {lesson} ON {col(lesson, Lesson, 'id')} = {col(lp, LessonProgress, 'lesson')} "
+        f"WHERE {col(lp, LessonProgress, 'user')} = %s AND {col(lp, LessonProgress, 'status')} = %s AND {published} = %s "
+        f"GROUP BY {lesson_category}) done ON done.category = {col(c, Category, 'id')} "
+        f"LEFT JOIN {up} ON {col(up, UserProgress, 'category')} = {col(c, Category, 'id')} "
+        f"AND {col(up, UserProgress, 'user')} = %s "
+        + (f"WHERE {col(c, Category, 'id')} = %s " if category_id is not None else "")
+        + f"ORDER BY {col(c, Category, 'order')}, {col(c, Category, 'name')}"
+    )
+    params = [True, user_id, LessonProgress.Status.COMPLETED, True, user_id]
+    if category_id is not None:
+        params.append(category_id)
+    done_at = converters_for(connection, LessonProgress, ["completed_at"])
+    marked_at = converters_for(connection, UserProgress, ["last_updated"])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    return [
+        (slug, name, order, int(total), int(n or 0), convert_row(connection, [last], done_at)[0], marked,
+         convert_row(connection, [updated], marked_at)[0])
+        for slug, name, order, total, n, last, marked, updated in fetched
+    ]

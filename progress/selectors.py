@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User, UserPreferences
 from accounts.selectors import preferences_of
 from lessons.models import Category, Lesson, LessonProgress, mastery_of
 from progress import fastpaths
-from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
+from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement
 
 UTC = ZoneInfo("UTC")
 
@@ -69,34 +68,25 @@ def counted_in_category(*, user: User, category_id: int) -> int:
     return LessonProgress.objects.counted().filter(user=user, lesson__category_id=category_id).count()
 
 
-def _category_rows(user: User, categories: QuerySet[Category]) -> list[CategoryProgress]:
-    mine = LessonProgress.objects.counted().filter(user=user, lesson__category=OuterRef("pk")).order_by()
-    published = Lesson.objects.published().filter(category=OuterRef("pk")).order_by()
-    marker = UserProgress.objects.filter(user=user, category=OuterRef("pk"))
-    rows = categories.annotate(
-        total=Coalesce(Subquery(published.values("category").annotate(n=Count("pk")).values("n")), 0),
-        done=Coalesce(Subquery(mine.values("lesson__category").annotate(n=Count("pk")).values("n")), 0),
-        done_at=Subquery(mine.values("lesson__category").annotate(last=Max("completed_at")).values("last")),
-        marked=Subquery(marker.values("marked")[:1]),
-        marked_at=Subquery(marker.values("last_updated")[:1]),
-    ).order_by("order", "name").values_list("slug", "name", "order", "total", "done", "done_at", "marked", "marked_at")
+def _category_rows(user: User, category_id: int | None = None) -> list[CategoryProgress]:
     return [
         CategoryProgress(
             slug=slug, name=name, order=order, progress=done, total_lessons=total,
             last_updated=max((t for t in (done_at, marked_at) if t is not None), default=None),
             marked=None if marked is None else min(marked, total),
         )
-        for slug, name, order, total, done, done_at, marked, marked_at in rows
+        for slug, name, order, total, done, done_at, marked, marked_at in fastpaths.category_rows(
+            user_id=user.pk, category_id=category_id)
     ]
 
 
 def category_progress_list(*, user: User) -> list[CategoryProgress]:
     """One row per category, in catalog order, untouched categories at zero; one query."""
-    return _category_rows(user, Category.objects.all())
+    return _category_rows(user)
 
 
 def category_progress_get(*, user: User, category: Category) -> CategoryProgress:
-    return _category_rows(user, Category.objects.filter(pk=category.pk))[0]
+    return _category_rows(user, category.pk)[0]
 
 
 def category_by_slug(*, slug: str) -> Category | None:

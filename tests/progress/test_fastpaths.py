@@ -76,3 +76,49 @@ def test_window_statements_equal_the_orm(user, other_user, lessons, records, unp
     assert {k: v for k, v in fast.items() if k != "average"} == {k: v for k, v in orm.items() if k != "average"}
     assert fastpaths.event_window_figures(user_id=user.pk, windows=windows, since=since) == \
         orm_event_figures(user, windows, since)
+
+
+def orm_category_rows(user, categories):
+    """The ORM expression ``fastpaths.category_rows`` replaces: correlated subqueries per category."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from progress.models import UserProgress
+
+    mine = LessonProgress.objects.counted().filter(user=user, lesson__category=OuterRef("pk")).order_by()
+    published = Lesson.objects.published().filter(category=OuterRef("pk")).order_by()
+    marker = UserProgress.objects.filter(user=user, category=OuterRef("pk"))
+    return list(categories.annotate(
+        total=Coalesce(Subquery(published.values("category").annotate(n=Count("pk")).values("n")), 0),
+        done=Coalesce(Subquery(mine.values("lesson__category").annotate(n=Count("pk")).values("n")), 0),
+        done_at=Subquery(mine.values("lesson__category").annotate(last=Max("completed_at")).values("last")),
+        marked=Subquery(marker.values("marked")[:1]),
+        marked_at=Subquery(marker.values("last_updated")[:1]),
+    ).order_by("order", "name").values_list("slug", "name", "order", "total", "done", "done_at", "marked", "marked_at"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.tuples(st.integers(0, 8), st.sampled_from(LessonProgress.Status.values), offsets,
+                                  st.booleans()), max_size=12),
+       unpublished=st.sets(st.integers(0, 8)), markers=st.dictionaries(st.integers(0, 2), st.integers(0, 5)),
+       orders=st.lists(st.integers(0, 2), min_size=3, max_size=3))
+def test_category_rows_equal_the_orm(user, other_user, records, unpublished, markers, orders):
+    from lessons.models import Category
+    from progress.models import UserProgress
+
+    LessonProgress.objects.all().delete()
+    UserProgress.objects.all().delete()
+    Lesson.objects.all().delete()
+    Category.objects.all().delete()
+    categories = [CategoryFactory(order=order, name=f"Category {index}") for index, order in enumerate(orders)]
+    lessons = [LessonFactory(category=categories[index % 3], is_published=index not in unpublished) for index in range(9)]
+    for index, status, moment, theirs in records:
+        completed = moment if status == LessonProgress.Status.COMPLETED else None
+        LessonProgress.objects.update_or_create(user=other_user if theirs else user, lesson=lessons[index],
+                                                defaults={"status": status, "completed_at": completed})
+    for index, marked in markers.items():
+        UserProgress.objects.create(user=user, category=categories[index], marked=marked, last_updated=BASE)
+    assert fastpaths.category_rows(user_id=user.pk) == orm_category_rows(user, Category.objects.all())
+    for category in categories:
+        assert fastpaths.category_rows(user_id=user.pk, category_id=category.pk) == orm_category_rows(
+            user, Category.objects.filter(pk=category.pk))
