@@ -165,6 +165,20 @@ def _minute_rows(minute_epoch: int, calls: float, rng) -> dict:
     return stats
 
 
+def _fold(rows: dict, key_of) -> dict:
+    """Synthetic minute rows summed into coarser keys, as the collector folds its own."""
+    folded: dict = {}
+    for key, row in rows.items():
+        target = key_of(key)
+        mine = folded.get(target)
+        if mine is None:
+            folded[target] = list(row)
+        else:
+            mine[:] = [mine[0] + row[0], mine[1] + row[1], max(mine[2], row[2]),
+                       *(a + b for a, b in zip(mine[3:], row[3:], strict=True))]
+    return folded
+
+
 def _insert_rows(model, time_column: str | None, stats: dict) -> None:
     """Plain multi-row inserts of synthetic rows (the periods never overlap, so no upsert is needed)."""
     from django.db import connection
@@ -195,7 +209,6 @@ def p6_internal() -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from telemetry.collector import _fold
     from telemetry.models import ActiveUserDay, HealthCheck, RequestHour, RequestMinute, RequestTotal, SystemRollup
     from telemetry.periods import period_for
     from telemetry.services import report_generate, telemetry_prune
