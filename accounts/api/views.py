@@ -24,7 +24,8 @@ class RegisterView(APIView):
     throttle_classes = [ratelimit.RegisterAddressRateLimit]
 
     @extend_schema(request=s.RegisterInputSerializer, responses={201: s.RegisterOutputSerializer, **error_responses(400, 429, 503)},
-                   auth=[], tags=["auth"])
+                   description="Create an account and sign in: the new user and a token pair. A verification e-mail "
+                               "is sent to the address given.", auth=[], tags=["auth"])
     def post(self, request):
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -43,7 +44,8 @@ class LoginView(APIView):
     throttle_classes = [ratelimit.LoginAddressRateLimit]
 
     @extend_schema(request=s.LoginInputSerializer, responses={200: s.TokenPairOutputSerializer, **error_responses(400, 401, 429, 503)},
-                   auth=[], tags=["auth"])
+                   description="Sign in with a username or e-mail and a password: a new session and its token pair "
+                               "(401 invalid_credentials otherwise).", auth=[], tags=["auth"])
     def post(self, request):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -58,7 +60,8 @@ class RefreshView(APIView):
     authentication_classes: list = []
 
     @extend_schema(request=s.RefreshInputSerializer, responses={200: s.TokenPairOutputSerializer, **error_responses(400, 401, 429)},
-                   auth=[], tags=["auth"])
+                   description="Exchange a refresh token for a new pair. Each refresh token works once; reusing one "
+                               "revokes its session.", auth=[], tags=["auth"])
     def post(self, request):
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -67,7 +70,9 @@ class RefreshView(APIView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 429)}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None, **error_responses(401, 429)},
+                   description="End the session making this request: its tokens are refused from the next request.",
+                   tags=["auth"])
     def post(self, request):
         session_id = getattr(request._request, "auth_session_id", None)
         if session_id:
@@ -80,12 +85,15 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(responses={200: s.UserOutputSerializer, **error_responses(401, 429)}, tags=["auth"])
+    @extend_schema(responses={200: s.UserOutputSerializer, **error_responses(401, 429)},
+                   description="Your account: username, e-mail (verified when, and any address waiting for its link), names, "
+                               "staff flag and join date.",
+                   tags=["auth"])
     def get(self, request):
         return Response(s.UserOutputSerializer(request.user).data)
 
     @extend_schema(request=s.UserUpdateInputSerializer, responses={200: s.UserOutputSerializer, **error_responses(400, 401, 429)},
-                   tags=["auth"])
+                   description="Change your first and last name; the e-mail changes through auth/email/ only.", tags=["auth"])
     def patch(self, request):
         if isinstance(request.data, dict) and "email" in request.data:
             raise ApplicationError("Change the e-mail through auth/email/ (it needs your current password and a "
@@ -123,7 +131,8 @@ class SessionListView(generics.ListAPIView):
         return {**super().get_serializer_context(),
                 "current_session_id": getattr(self.request._request, "auth_session_id", None)}
 
-    @extend_schema(responses={200: s.SessionOutputSerializer(many=True), **error_responses(401, 429)}, tags=["auth"])
+    @extend_schema(responses={200: s.SessionOutputSerializer(many=True), **error_responses(401, 429)},
+                   description="Your active sessions, the one making this request marked current.", tags=["auth"])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -138,7 +147,9 @@ class SessionListView(generics.ListAPIView):
 
 
 class SessionDetailView(APIView):
-    @extend_schema(request=None, responses={204: None, **error_responses(401, 404, 429)}, tags=["auth"])
+    @extend_schema(request=None, responses={204: None, **error_responses(401, 404, 429)},
+                   description="Revoke one of your sessions (404 when it is not one of your active sessions).",
+                   tags=["auth"])
     def delete(self, request, session_id):
         session = selectors.session_list_active(user=request.user).filter(pk=session_id).first()
         if session is None:
@@ -149,7 +160,9 @@ class SessionDetailView(APIView):
 
 class PasswordChangeView(APIView):
     @extend_schema(request=s.PasswordChangeInputSerializer,
-                   responses={200: s.SessionsRevokedOutputSerializer, **error_responses(400, 401, 429)}, tags=["auth"])
+                   responses={200: s.SessionsRevokedOutputSerializer, **error_responses(400, 401, 429)},
+                   description="Change your password (needs the current one); every other session is revoked.",
+                   tags=["auth"])
     def post(self, request):
         data = s.PasswordChangeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -164,11 +177,15 @@ class PasswordChangeView(APIView):
 
 
 class UserConfigView(APIView):
-    @extend_schema(responses={200: s.PreferencesSerializer, **error_responses(401, 429)}, tags=["config"])
+    @extend_schema(responses={200: s.PreferencesSerializer, **error_responses(401, 429)},
+                   description="Your preferences: theme, default search mode, preferred style, daily goal, time zone and the "
+                               "weekly progress e-mail.",
+                   tags=["config"])
     def get(self, request):
         return Response(s.PreferencesSerializer(services.preferences_get(user=request.user)).data)
 
     @extend_schema(request=s.PreferencesSerializer, responses={200: s.PreferencesSerializer, **error_responses(400, 401, 429)},
+                   description="Change some or all of your preferences; fields left out keep their values.",
                    tags=["config"])
     def put(self, request):
         data = s.PreferencesSerializer(data=request.data, partial=True)
@@ -185,7 +202,9 @@ class SystemConfigView(APIView):
                                                                       "features": serializers.DictField(),
                                                                       "limits": serializers.DictField(),
                                                                       "tokens": serializers.DictField()}),
-                              **error_responses(429)}, auth=[], tags=["config"])
+                              **error_responses(429)},
+                   description="What this deployment offers clients: version, features, limits and token lifetimes.",
+                   auth=[], tags=["config"])
     def get(self, request):
         from controlpanel.features import system_facts
 

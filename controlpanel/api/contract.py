@@ -9,9 +9,15 @@ OpenAPI schema (``/api/v1/schema/``) declares for it:
 - a body field the operation does not declare (or any body on an operation that takes none):
   400 ``validation_error`` naming it;
 - no body on an operation whose body the schema marks required: 400 ``validation_error``;
+- a body field whose JSON type is not the one the schema declares (``0`` for a string, ``"5"``
+  for an integer, ``null`` where the field is not nullable; DRF would coerce most of them):
+  400 ``validation_error`` naming it;
 - an undeclared value of an enumerated query parameter, or an empty value of a parameter whose
   schema does not allow one (enums, numbers, booleans, non-blank strings; DRF and django-filter
-  would read it as absent): 400 ``validation_error`` naming it.
+  would read it as absent): 400 ``validation_error`` naming it;
+- a boolean query parameter other than ``true`` or ``false`` (any case), and any query parameter
+  given more than once (``turbo=false&turbo=true``: which one counts would be the server's
+  guess): 400 ``validation_error`` naming it.
 
 Value rules beyond these (lengths, ranges, formats) stay with the serializers and filter sets
 that read the values; ``page`` and ``page_size`` with the paginator. The declarations are read
@@ -35,9 +41,24 @@ from rest_framework import exceptions
 UNKNOWN_FIELD = "Unknown field."
 UNKNOWN_PARAMETER = "Unknown query parameter."
 EMPTY_PARAMETER = "This parameter cannot be empty."
+REPEATED_PARAMETER = "Give this parameter once."
+BOOLEAN_PARAMETER = "Must be true or false."
 NO_BODY = "This operation takes no request body."
 BODY_REQUIRED = "This operation needs a JSON request body."
 CHOICE = "Choose one of: {choices}."
+WRONG_TYPE = "Must be {expected}."
+# JSON schema types, as the Python values a parsed JSON body holds (a bool is not a number here).
+_JSON_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+_TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+               "array": "a list", "object": "an object", "null": "null"}
 _WRITES = {"post", "put", "patch", "delete"}
 _PATH_PARAMETER = re.compile(r"<(?:[^>:]+:)?[^>]+>|\{[^}]+\}")
 
@@ -66,6 +87,8 @@ class OperationContract:
     body_required: bool = False
     body_fields: frozenset[str] | None = None  # None: the body is not an object with fixed fields
     item_fields: frozenset[str] | None = None  # a body that is a list of objects: each item's fields
+    body_types: dict[str, frozenset[str]] = field(default_factory=dict)  # field: the JSON types it allows
+    item_types: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _key(path: str) -> str:
@@ -86,6 +109,35 @@ def _fields(schema: dict, node: dict) -> frozenset[str] | None:
     return None
 
 
+def _json_types(schema: dict, node: dict) -> frozenset[str] | None:
+    """The JSON types a property allows (``nullable`` and ``oneOf``/``anyOf``/``allOf`` branches
+    included), or None when the schema does not say (then any type passes this rule)."""
+    node = _resolve(schema, node)
+    branches = node.get("oneOf") or node.get("anyOf") or node.get("allOf")
+    if branches:
+        found = [_json_types(schema, branch) for branch in branches]
+        if any(types is None for types in found):
+            return None
+        types = frozenset().union(*found)
+    elif "type" in node:
+        types = frozenset(node["type"] if isinstance(node["type"], list) else [node["type"]])
+    elif node.get("enum") == [None]:
+        types = frozenset({"null"})
+    else:
+        return None
+    if node.get("nullable"):
+        types |= {"null"}
+    return types if types <= _JSON_TYPES.keys() else None
+
+
+def _field_types(schema: dict, node: dict) -> dict[str, frozenset[str]]:
+    node = _resolve(schema, node)
+    if node.get("type") != "object":
+        return {}
+    declared = {name: _json_types(schema, spec) for name, spec in node.get("properties", {}).items()}
+    return {name: types for name, types in declared.items() if types is not None}
+
+
 def _operation(schema: dict, operation: dict) -> OperationContract:
     query = {}
     for parameter in operation.get("parameters", []):
@@ -101,9 +153,11 @@ def _operation(schema: dict, operation: dict) -> OperationContract:
     if body is None:
         return OperationContract(query=query)
     media = _resolve(schema, next(iter(body.get("content", {}).values()), {}).get("schema"))
-    items = _fields(schema, media.get("items", {})) if media.get("type") == "array" else None
+    is_list = media.get("type") == "array"
     return OperationContract(query=query, has_body=True, body_required=bool(body.get("required")),
-                             body_fields=_fields(schema, media), item_fields=items)
+                             body_fields=_fields(schema, media), body_types=_field_types(schema, media),
+                             item_fields=_fields(schema, media.get("items", {})) if is_list else None,
+                             item_types=_field_types(schema, media.get("items", {})) if is_list else {})
 
 
 _contracts: dict[tuple[str, str], OperationContract] | None = None
@@ -141,11 +195,17 @@ def _query_errors(request, contract: OperationContract) -> dict[str, list[str]]:
         if declared is None:
             errors[name] = [UNKNOWN_PARAMETER]
             continue
-        for value in request.query_params.getlist(name):
+        values = request.query_params.getlist(name)
+        if len(values) > 1 and declared.type != "array":
+            errors[name] = [REPEATED_PARAMETER]
+            continue
+        for value in values:
             if value == "" and not declared.allows_empty:
                 errors[name] = [EMPTY_PARAMETER]
             elif declared.enum and value not in declared.enum:
                 errors[name] = [CHOICE.format(choices=", ".join(declared.enum))]
+            elif declared.type == "boolean" and value.lower() not in ("true", "false"):
+                errors[name] = [BOOLEAN_PARAMETER]
     return errors
 
 
@@ -153,6 +213,17 @@ def _unknown(data: dict, allowed: frozenset[str] | None, prefix: str = "") -> di
     if allowed is None or not isinstance(data, dict):
         return {}
     return {f"{prefix}{name}": [UNKNOWN_FIELD] for name in sorted(set(data) - allowed)}
+
+
+def _mistyped(data: dict, types: dict[str, frozenset[str]], prefix: str = "") -> dict[str, list[str]]:
+    if not isinstance(data, dict):
+        return {}
+    errors = {}
+    for name, allowed in types.items():
+        if name in data and not any(_JSON_TYPES[t](data[name]) for t in allowed):
+            expected = " or ".join(_TYPE_NAMES[t] for t in sorted(allowed))
+            errors[f"{prefix}{name}"] = [WRONG_TYPE.format(expected=expected)]
+    return errors
 
 
 def _body_errors(request, contract: OperationContract) -> dict[str, list[str]]:
@@ -168,9 +239,10 @@ def _body_errors(request, contract: OperationContract) -> dict[str, list[str]]:
     if isinstance(data, list) and contract.item_fields is not None:
         errors: dict[str, list[str]] = {}
         for index, item in enumerate(data):
+            errors.update(_mistyped(item, contract.item_types, prefix=f"{index}."))
             errors.update(_unknown(item, contract.item_fields, prefix=f"{index}."))
         return errors
-    return _unknown(data, contract.body_fields)
+    return {**_mistyped(data, contract.body_types), **_unknown(data, contract.body_fields)}
 
 
 def enforce(request, view) -> None:
@@ -187,7 +259,9 @@ def enforce(request, view) -> None:
 
 
 class ApiContract:
-    """Mixed into every API view by :func:`serve_with_contract`: the rule of this module."""
+    # Mixed into every API view by serve_with_contract: the rule of this module. No docstring on
+    # purpose: the schema generator takes an operation's description from the first docstring in
+    # the view's class hierarchy, and this class comes first.
 
     def initial(self, request, *args, **kwargs):
         method = request.method.lower()

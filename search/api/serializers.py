@@ -2,6 +2,7 @@ import unicodedata
 
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from lessons.models import Lesson, LessonProgress
 from search import services
@@ -47,11 +48,16 @@ class QueryField(serializers.Field):
         return value
 
 
+class QueryBooleanField(serializers.BooleanField):
+    """A boolean query parameter that is absent when left out (DRF reads a missing one as an unticked checkbox)."""
+
+    default_empty_html = empty
+
+
 class SearchQueryInputSerializer(serializers.Serializer):
     q = QueryField(help_text="What to look for: 1–200 characters, not only white space or control characters. Every word must occur in the "
                              "lesson's title, summary, body, tags or category name (case-insensitive, inside words too).")
-    turbo = serializers.BooleanField(required=False, allow_null=True, default=None,
-                                     help_text="Use the full-text index; defaults to your preference.")
+    turbo = QueryBooleanField(required=False, help_text="Use the full-text index; defaults to your preference.")
     category = serializers.SlugField(required=False, max_length=40, help_text="Only lessons of this category (slug).")
     difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5,
                                           help_text="Only lessons of this level; combines with the other filters.")

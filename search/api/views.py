@@ -45,7 +45,7 @@ class SearchViewSet(viewsets.GenericViewSet):
         params = s.SearchQueryInputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        result = services.search_run(user=request.user, query=data["q"], turbo=data["turbo"],
+        result = services.search_run(user=request.user, query=data["q"], turbo=data.get("turbo"),
                                      category=data.get("category"), difficulty=data.get("difficulty"),
                                      style=data.get("style"), page=data["page"], page_size=data["page_size"])
         return Response(_result_payload(request, result))

@@ -235,3 +235,93 @@ def test_every_operation_with_a_body_needs_one(open_limits, staff_user, schema):
         response = staff(staff_user).generic(op.method, op.path, "", content_type="application/json")
         assert_refused_naming(response, "non_field_errors")
     assert staff(staff_user).patch("/api/v1/auth/me/", {}, format="json").status_code == 200
+
+
+# A JSON value of another type for each type a body field can declare (what DRF would coerce or read as absent).
+WRONG_VALUE = {"string": 0, "integer": "5", "number": "1.5", "boolean": "true", "array": {"a": 1}, "object": [1]}
+
+
+def body_schema(schema: dict, operation: dict) -> tuple[dict, bool]:
+    """The body's object schema (an item's, for a list body) and whether the body is a list."""
+    def resolve(node):
+        while "$ref" in node:
+            node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+        return node
+
+    media = resolve(operation["requestBody"]["content"]["application/json"]["schema"])
+    if media.get("type") == "array":
+        return resolve(media["items"]), True
+    return media, False
+
+
+def test_every_write_refuses_a_body_field_of_another_json_type_naming_it(open_limits, staff_user, schema):
+    """``{"identifier": 0}`` used to be read as the string "0": a field is the JSON type the schema says, or a 400."""
+    import json
+
+    tried = set()
+    for op in api_operations():
+        operation = schema_operation(schema, op.path, op.method)
+        if op.method not in WRITES or "requestBody" not in operation:
+            continue
+        fields, is_list = body_schema(schema, operation)
+        for name, spec in fields.get("properties", {}).items():
+            if spec.get("readOnly") or "type" not in spec:
+                continue
+            for value in (WRONG_VALUE[spec["type"]], *([] if spec.get("nullable") else [None])):
+                payload = [{name: value}] if is_list else {name: value}
+                response = staff(staff_user).generic(op.method, op.path, json.dumps(payload),
+                                                     content_type="application/json")
+                assert_refused_naming(response, f"0.{name}" if is_list else name)
+                tried.add((op.path, name))
+    assert len(tried) >= 30
+    assert ("/api/v1/auth/password/reset/", "identifier") in tried
+
+
+def test_a_number_for_a_text_field_is_refused_and_nothing_is_sent(open_limits, api_client, mailoutbox):
+    response = api_client.post("/api/v1/auth/password/reset/", {"identifier": 0}, format="json")
+    assert_refused_naming(response, "identifier")
+    assert response.json()["details"]["identifier"] == ["Must be a string."]
+    assert mailoutbox == []
+
+
+def test_every_operation_has_a_description_of_its_own(schema):
+    """A view without a docstring used to be described by the contract mixin's docstring."""
+    from controlpanel.api.contract import ApiContract
+
+    seen = {}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            description = operation.get("description", "").strip()
+            assert description, (method, path)
+            assert "serve_with_contract" not in description and "ApiContract" not in description, (method, path)
+            seen.setdefault(description, []).append((method, path))
+    assert ApiContract.__doc__ is None
+    assert len(seen) >= 40, "most operations say what they do in words of their own"
+
+
+def test_a_query_parameter_given_twice_is_refused_naming_it(open_limits, auth_client):
+    """``turbo=false&turbo=true`` used to be read as whichever DRF took (the last); the server does not guess."""
+    response = auth_client.get("/api/v1/search/?q=colour&turbo=false&turbo=true")
+    assert_refused_naming(response, "turbo")
+    assert response.json()["details"]["turbo"] == ["Give this parameter once."]
+    assert_refused_naming(auth_client.get("/api/v1/lessons/?difficulty=1&difficulty=2"), "difficulty")
+    assert auth_client.get("/api/v1/search/history/").json()["count"] == 0, "a refused search is not recorded"
+
+
+def test_every_boolean_query_parameter_takes_true_or_false_only(open_limits, staff_user, schema):
+    booleans = [(op, name) for op in api_operations() if op.method == "GET"
+                for name, spec in query_parameters(schema_operation(schema, op.path, op.method)).items()
+                if spec.get("type") == "boolean"]
+    assert {name for _, name in booleans} >= {"turbo", "download"}
+    for op, name in booleans:
+        spec = query_parameters(schema_operation(schema, op.path, op.method))[name]
+        assert not spec.get("nullable"), "a query string has no null: leave the parameter out instead"
+        for value in ("null", "maybe", "2"):
+            response = staff(staff_user).get(op.path, {name: value, **({"q": "colour"} if "search" in op.path else {})})
+            if response.status_code != 404:  # a report id that does not exist is looked up first
+                assert_refused_naming(response, name)
+
+
+def test_search_reads_turbo_true_and_false_in_any_case(open_limits, auth_client):
+    assert auth_client.get("/api/v1/search/", {"q": "colour", "turbo": "TRUE"}).json()["turbo_used"] is True
+    assert auth_client.get("/api/v1/search/", {"q": "colour", "turbo": "false"}).json()["turbo_used"] is False
