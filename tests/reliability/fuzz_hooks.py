@@ -54,23 +54,54 @@ class FreshLogin:
 # An HTTP header as the HTTP server in front of Django accepts it: a token name and a non-empty visible ASCII value.
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"[!-~]([ \t!-~]*[!-~])?")
+_COOKIE_VALUE = re.compile(r"[!#-+\--:<-\[\]-~]+")  # RFC 6265 cookie-octets
 
 
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     """API clients authenticate with bearer tokens; the schema's cookie scheme is the browser's.
 
-    Generated ``Cookie`` values, and the extra headers negative cases add with names or values
-    HTTP does not allow (``o;``, an empty value, bytes past ASCII), are refused by the HTTP
-    server's parser with a bare 400 before the product sees them, so they test the server, not
+    Generated ``Cookie`` values (except in the cases :func:`negates_the_session_cookie` picks),
+    and the extra headers negative cases add with names or values HTTP does not allow (``o;``,
+    an empty value, bytes past ASCII), are refused by the HTTP server's parser with a bare 400 before the product sees them, so they test the server, not
     the API: they are left out.
     """
-    if case.cookies:
-        case.cookies = {}
+    session_case = negates_the_session_cookie(case)
+    case.cookies = {k: v for k, v in (case.cookies or {}).items()
+                    if session_case and isinstance(v, str) and _COOKIE_VALUE.fullmatch(v)}
     aim_saved_search(case)
+    keep_a_wrong_type_wrong(case)
     if case.headers:
-        case.headers = {k: v for k, v in case.headers.items() if k.lower() == "authorization" or (
-            k.lower() != "cookie" and _HEADER_NAME.fullmatch(k) and isinstance(v, str) and _HEADER_VALUE.fullmatch(v))}
+        case.headers = {k: v for k, v in case.headers.items() if (k.lower() == "authorization" and not session_case) or (
+            k.lower() not in ("cookie", "authorization") and _HEADER_NAME.fullmatch(k) and isinstance(v, str)
+            and _HEADER_VALUE.fullmatch(v))}
+
+
+def negates_the_session_cookie(case) -> bool:
+    """A coverage case whose only invalid part is the browser's session cookie (missing, or a value it
+    cannot be): sent with that cookie (when HTTP can carry it) and without learner A's bearer token,
+    it asks what it means, whether a request without a valid session is refused. Sent with the
+    token, as every other case is, it would be a valid request the check expects to be refused."""
+    meta = getattr(case, "meta", None)
+    data = getattr(getattr(meta, "phase", None), "data", None)
+    return (meta is not None and not meta.generation.mode.is_positive
+            and getattr(data, "parameter_location", None) == "cookie" and getattr(data, "parameter", None) == "sessionid")
+
+
+def keep_a_wrong_type_wrong(case) -> None:
+    """A coverage case meant to send a boolean query parameter of another type can send ``false``
+    (a null or a string, written out): on the wire that is the boolean itself, so the case is
+    valid while it is checked as invalid. Such a value becomes a string that is no boolean."""
+    meta = getattr(case, "meta", None)
+    data = getattr(getattr(meta, "phase", None), "data", None)
+    name = getattr(data, "parameter", None)
+    if (meta is None or meta.generation.mode.is_positive or getattr(data, "parameter_location", None) != "query"
+            or not getattr(data, "description", "").endswith("Incorrect type") or not case.query
+            or str(case.query.get(name)).lower() not in ("true", "false")):
+        return
+    parameter = next((p for p in case.operation.query if p.name == name), None)
+    if parameter is not None and parameter.definition.get("schema", {}).get("type") == "boolean":
+        case.query = {**case.query, name: "neither"}
 
 
 def aim_saved_search(case) -> None:

@@ -26,11 +26,11 @@ documents its 400 and :data:`SERVER_RULES` lets ``positive_data_acceptance`` acc
 that operation only, through schemathesis's own per-operation configuration.
 
 ``RELIABILITY_FUZZ_EXAMPLES`` sets the examples per operation, ``RELIABILITY_FUZZ_PHASES`` the
-phases and ``RELIABILITY_FUZZ_PATH_REGEX`` a subset of paths for the learner pass: 10 examples
-without the coverage phase in CI (about six minutes for both passes on two cores);
-``scripts/reliability.py fuzz --long`` runs every phase with 200 examples. The coverage phase is
-where ``unsupported_method`` and ``missing_required_header`` look; over every operation it takes
-more than twenty minutes here, so the short form leaves it to ``--long``.
+phases and ``RELIABILITY_FUZZ_PATH_REGEX`` a subset of paths for the learner pass. Every phase
+runs in CI with 10 examples per operation; ``scripts/reliability.py fuzz --long`` runs 200. The
+learner pass is two tests, the coverage phase (boundary values of every parameter and every
+undeclared method: where ``unsupported_method`` and ``missing_required_header`` look, about two
+minutes) and the other three, so the test runner's workers run them side by side.
 """
 
 import json
@@ -56,9 +56,9 @@ pytestmark = pytest.mark.slow
 SUITE = "schema fuzz"
 SEED = os.environ.get("RELIABILITY_FUZZ_SEED", "20261125")
 EXAMPLES = os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "10")
-# The coverage phase (boundary values for every parameter, undeclared methods) takes minutes on
-# two cores: the long form runs it; ``test_methods`` covers undeclared methods in the short one.
-PHASES = os.environ.get("RELIABILITY_FUZZ_PHASES", "examples,fuzzing,stateful")
+PHASES = os.environ.get("RELIABILITY_FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
+# The learner pass in two runs the test runner can spread over its workers (a group left empty by PHASES is skipped).
+LEARNER_GROUPS = {"coverage": ["coverage"], "generated": ["examples", "fuzzing", "stateful"]}
 # A regex over paths to fuzz only some operations (e.g. the coverage phase on a few of them); empty: every one.
 PATH_REGEX = os.environ.get("RELIABILITY_FUZZ_PATH_REGEX", "")
 # The staff-only operations are reads with no links between them: the stateful phase has nothing to follow there.
@@ -212,29 +212,37 @@ def links_covered(output: str) -> tuple[int, int]:
     return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
-def assert_stateful_ran(output: str, *, expected: int) -> None:
-    if "stateful" not in PHASES:
+def assert_stateful_ran(output: str, phases: str, *, expected: int) -> None:
+    if "stateful" not in phases.split(","):
         return
     covered, selected = links_covered(output)
     assert selected >= expected and covered >= 1, output[-3000:]
 
 
-def test_every_operation_survives_the_schema_fuzz_as_a_learner(product_server, logdir):
+@pytest.mark.parametrize("group", list(LEARNER_GROUPS))
+def test_every_operation_survives_the_schema_fuzz_as_a_learner(product_server, logdir, group):
+    phases = ",".join(phase for phase in LEARNER_GROUPS[group] if phase in PHASES.split(","))
+    if not phases:
+        pytest.skip(f"RELIABILITY_FUZZ_PHASES={PHASES} leaves out the {group} phases")
     server = product_server(**OPEN_LIMITS)
     learner = harness.register(server.url, f"fuzza{uuid.uuid4().hex[:8]}")
     other = harness.register(server.url, f"fuzzb{uuid.uuid4().hex[:8]}")
     use_the_product(server.url, learner, "Alphafuzzmarker")
     use_the_product(server.url, other, "Bravofuzzmarker")
     tried, failed, operations, output = run_schemathesis(
-        server, logdir, learner, other, *(["--include-path-regex", PATH_REGEX] if PATH_REGEX else []))
+        server, logdir, learner, other, *(["--include-path-regex", PATH_REGEX] if PATH_REGEX else []), phases=phases)
     covered, selected = links_covered(output)
-    note(SUITE, f"{server.shape}, learner: {operations} operations, {tried} cases ({EXAMPLES} examples per "
-                f"operation, phases {PHASES}, seed {SEED}, every check; links {covered} of {selected} followed; "
+    links = f"links {covered} of {selected} followed; " if "stateful" in phases else ""
+    note(SUITE, f"{server.shape}, learner ({group}): {operations} operations, {tried} cases ({EXAMPLES} examples per "
+                f"operation, phases {phases}, seed {SEED}, every check; {links}"
                 f"cases per check: {cases_per_check(logdir)}), {failed} failed")
     tally.record(SUITE, tried=tried, failed=failed)
     assert failed == 0, output[-15000:]
     assert tried > 0, output[-3000:]
-    assert_stateful_ran(output, expected=len(LINKS_DECLARED))
+    assert_stateful_ran(output, phases, expected=len(LINKS_DECLARED))
+    if group == "coverage" and not PATH_REGEX:
+        tried_methods = json.loads((logdir / "tally.json").read_text()).get("unsupported_method", 0)
+        assert tried_methods > 0, "the coverage phase tries the methods each path does not serve"
 
 
 def test_staff_only_operations_survive_the_schema_fuzz_as_staff(product_server, logdir):
