@@ -349,7 +349,7 @@ SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=1000)
 SEARCH_RANK_CANDIDATES = env.int("SEARCH_RANK_CANDIDATES", default=100)
 # SQLite turbo: a query word found inside more catalog words than this is "broad" and checked on
 # the rows the other words select instead of being expanded into those words.
-SEARCH_EXPANSION_LIMIT = env.int("SEARCH_EXPANSION_LIMIT", default=64)
+SEARCH_EXPANSION_LIMIT = env.int("SEARCH_EXPANSION_LIMIT", default=256)
 
 # TELEMETRY: request counts and latency histograms are kept in each web process's memory and
 # flushed every TELEMETRY_FLUSH_SECONDS as additive upserts (no database write per request).

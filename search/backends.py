@@ -47,7 +47,7 @@ from operator import and_
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from lessons.models import Category, Lesson
 from search import index
@@ -90,23 +90,23 @@ class Matches:
 
 
 def facet_counts(rows) -> dict:
-    """Matches by category (slug), difficulty and style, from (category_id, difficulty, style) rows."""
+    """Matches by category (slug), difficulty and style, from (category_id, difficulty, style, count) rows."""
     facets: dict[str, dict] = {"category": {}, "difficulty": {}, "style": {}}
     categories = dict(Category.objects.values_list("pk", "slug"))
-    for category_id, difficulty, style in rows:
+    for category_id, difficulty, style, count in rows:
         for name, value in (("category", categories.get(category_id)), ("difficulty", difficulty), ("style", style)):
-            facets[name][value] = facets[name].get(value, 0) + 1
+            facets[name][value] = facets[name].get(value, 0) + count
     return facets
 
 
 def facets_of(ids: list[int]) -> dict:
-    """The facets of the lessons ``ids`` (one query, the ids as one parameter)."""
+    """The facets of the lessons ``ids`` (one grouped query, the ids as one parameter)."""
     if index.is_postgres():
-        sql, param = "SELECT category_id, difficulty, style FROM lessons_lesson WHERE id = ANY(%s)", ids
+        where, param = "id = ANY(%s)", ids
     else:
-        sql = "SELECT category_id, difficulty, style FROM lessons_lesson WHERE id IN (SELECT value FROM json_each(%s))"
-        param = json.dumps(ids)
-    return facet_counts(_fetch(sql, [param]))
+        where, param = "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+    return facet_counts(_fetch(f"SELECT category_id, difficulty, style, count(*) FROM lessons_lesson WHERE {where} "
+                               "GROUP BY category_id, difficulty, style", [param]))
 
 
 # --- plain -----------------------------------------------------------------------------------
@@ -134,7 +134,8 @@ def plain_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
                 .values_list("id", "score")[offset:offset + limit]) if offset < count else []
     return Matches(rows=[(pk, float(s)) for pk, s in rows], count=count, count_exact=True,
                    has_next=offset + limit < count, strategy="scan",
-                   facets=facet_counts(queryset.order_by().values_list("category_id", "difficulty", "style"))
+                   facets=facet_counts(queryset.order_by().values_list("category_id", "difficulty", "style")
+                                       .annotate(n=Count("id")).values_list("category_id", "difficulty", "style", "n"))
                    if count else {})
 
 
