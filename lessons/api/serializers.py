@@ -55,6 +55,30 @@ class LessonListOutputSerializer(serializers.Serializer):
     def get_mastery(self, lesson) -> str:
         return mastery_of(status=lesson.user_status, best_score=lesson.user_best_score)
 
+    @classmethod
+    def represent_many(cls, lessons) -> list[dict]:
+        """What ``cls(lessons, many=True).data`` gives, without binding thirteen fields per lesson per request.
+
+        ``lessons/`` is the catalog every learner opens; building the serializer for a page of it
+        cost three times its query. The shape is the declared one above (the schema still comes
+        from the fields) and a test holds the two equal on generated lessons.
+        """
+        def number(value, kind):
+            return None if value is None else kind(value)
+
+        return [
+            {
+                "slug": str(lesson.slug), "title": str(lesson.title),
+                "category": {"slug": str(lesson.category.slug), "name": str(lesson.category.name)},
+                "difficulty": int(lesson.difficulty), "style": str(lesson.style), "minutes": int(lesson.minutes),
+                "summary": str(lesson.summary), "tags": [str(tag) for tag in lesson.tags], "source": str(lesson.source),
+                "status": str(lesson.user_status), "score": number(lesson.user_score, float),
+                "best_score": number(lesson.user_best_score, float),
+                "mastery": mastery_of(status=lesson.user_status, best_score=lesson.user_best_score),
+            }
+            for lesson in lessons
+        ]
+
 
 class LessonLinkSerializer(serializers.Serializer):
     slug = serializers.CharField()

@@ -30,7 +30,14 @@ class LessonViewSet(viewsets.GenericViewSet):
     def list(self, request):
         """Published lessons in catalog order with your status; filter by category, difficulty, style, status."""
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.LessonListOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(s.LessonListOutputSerializer.represent_many(page))
+
+    def filter_queryset(self, queryset):
+        # Without a filter in the query string the FilterSet changes nothing, and building it (a deep
+        # copy of its filters and form) costs more than the list's own query.
+        if not any(name in self.request.query_params for name in LessonFilterSet.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
 
     @extend_schema(responses={200: s.LessonDetailOutputSerializer, **error_responses(401, 404, 429)}, tags=["lessons"])
     def retrieve(self, request, slug=None):

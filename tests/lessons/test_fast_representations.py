@@ -1,0 +1,26 @@
+"""The hand-built API bodies of the lesson reads equal what their declared serializers give."""
+
+from types import SimpleNamespace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lessons.api.serializers import LessonListOutputSerializer
+from lessons.models import Lesson, LessonProgress
+
+text = st.text(max_size=40)
+scores = st.none() | st.floats(min_value=0, max_value=1) | st.sampled_from([0.0, 1.0, 1])
+lessons = st.builds(
+    SimpleNamespace,
+    slug=text, title=text, category=st.builds(SimpleNamespace, slug=text, name=text),
+    difficulty=st.integers(min_value=1, max_value=5), style=st.sampled_from(Lesson.Style.values),
+    minutes=st.integers(min_value=1, max_value=240), summary=text, tags=st.lists(text, max_size=5),
+    source=st.sampled_from(Lesson.Source.values), user_status=st.sampled_from(LessonProgress.Status.values),
+    user_score=scores, user_best_score=scores,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(lessons, max_size=5))
+def test_the_fast_lesson_list_body_is_the_serializers(page):
+    assert LessonListOutputSerializer.represent_many(page) == LessonListOutputSerializer(page, many=True).data
