@@ -347,7 +347,7 @@ SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=300)
 SEARCH_COUNT_LIMIT = env.int("SEARCH_COUNT_LIMIT", default=1000)
 # Turbo ranks at most this many candidates by relevance; further matches follow in catalog order.
 SEARCH_RANK_CANDIDATES = env.int("SEARCH_RANK_CANDIDATES", default=100)
-# SQLite turbo: a query word found inside more catalog words than this is "broad" and checked on
+# Turbo: a query word found inside more catalog words than this is "broad" and checked on
 # the rows the other words select instead of being expanded into those words.
 SEARCH_EXPANSION_LIMIT = env.int("SEARCH_EXPANSION_LIMIT", default=256)
 

@@ -11,11 +11,14 @@ Turbo: what people expect
 -------------------------
 Turbo finds the union of two sets, each from an index the database maintains itself:
 
-* **substrings**: every word is a case-insensitive substring of the lesson's text (SQLite's
-  FTS5 ``trigram`` tokenizer, PostgreSQL ``ILIKE`` over a ``pg_trgm`` GIN index). It is the
-  plain scan's question, so every lesson plain finds, turbo finds too. Words under three
-  letters have no trigram: they are checked on the rows the other words select, and a query
-  made only of them runs the plain scan.
+* **substrings**: every word is a case-insensitive substring of the lesson's text. A word of
+  the text that contains the query word is a word of the catalog (``search_word``), so the
+  catalog words containing it are looked up in a trigram index over the vocabulary (SQLite's
+  FTS5 ``trigram`` table, PostgreSQL's ``pg_trgm``) and the lessons holding one of them in the
+  lesson index (FTS5 terms; a GIN index over each document's word array). It is the plain
+  scan's question, so every lesson plain finds, turbo finds too. Words under three letters, or
+  inside more than ``SEARCH_EXPANSION_LIMIT`` catalog words, are checked on the rows the other
+  words select, and a query made only of them runs the plain scan.
 * **words**: every word matches a word of the lesson by its stem (FTS5 ``porter``,
   PostgreSQL's ``english`` configuration: "shadows" finds "shadow"), the last word also as a
   prefix (as you type), and a word the catalog does not contain also by its typos: words of
@@ -171,10 +174,13 @@ def near_words(word: str, limit: int) -> list[tuple[int, str]]:
     params = [head, head + top, low, high, tail, tail + top, low, high]
     for n in range(1, limit + 1):
         piece = word[n * size:(n + 1) * size]
-        if index.is_postgres() or len(piece) < MIN_TRIGRAM:
+        if len(piece) < MIN_TRIGRAM:
             position = "strpos(word, %s)" if index.is_postgres() else "instr(word, %s)"
             sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE {position} > 0 {sized}"
             params += [piece, low, high]
+        elif index.is_postgres():
+            sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE word LIKE %s {sized}"
+            params += [f"%{piece}%", low, high]
         else:
             sql += (f" UNION SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} "
                     f"MATCH %s {sized}")
@@ -188,7 +194,7 @@ def near_words(word: str, limit: int) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class Query:
-    """A turbo query: the words, their typos, the catalog words containing each (SQLite), the filters.
+    """A turbo query: the words, their typos, the catalog words containing each, the filters.
 
     ``containing[i]`` is None when word i is *broad*: under three letters, or inside more than
     SEARCH_EXPANSION_LIMIT catalog words; a broad word is checked on the rows the others select.
@@ -201,21 +207,20 @@ class Query:
 
 
 def containing_words(word: str, limit: int) -> tuple[str, ...] | None:
-    """The catalog words ``word`` is a substring of (FTS5 trigram over the vocabulary); None past ``limit``."""
+    """The catalog words ``word`` is a substring of (a trigram index over the vocabulary); None past ``limit``."""
     if len(word) < MIN_TRIGRAM:
         return None
-    rows = _fetch(f"SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} MATCH %s LIMIT %s",
-                  [_quote(word), limit + 1])
+    if index.is_postgres():  # words hold letters and digits only: nothing in them is a LIKE wildcard
+        sql, param = f"SELECT word FROM {index.WORD_TABLE} WHERE word LIKE %s LIMIT %s", f"%{word}%"
+    else:
+        sql, param = f"SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} MATCH %s LIMIT %s", _quote(word)
+    rows = _fetch(sql, [param, limit + 1])
     return tuple(row[0] for row in rows) if len(rows) <= limit else None
 
 
 def build_query(words: tuple[str, ...], filters: Filters) -> Query:
-    if index.is_postgres():
-        known = known_words(tuple(w for w in words if allowed_typos(w)))
-        containing = ()
-    else:
-        containing = tuple(containing_words(w, settings.SEARCH_EXPANSION_LIMIT) for w in words)
-        known = {w for w, found in zip(words, containing, strict=True) if found is None or w in found}
+    containing = tuple(containing_words(w, settings.SEARCH_EXPANSION_LIMIT) for w in words)
+    known = {w for w, found in zip(words, containing, strict=True) if found is None or w in found}
     typos = tuple(
         tuple(w for _, w in near_words(word, allowed_typos(word))[:8]) if allowed_typos(word) and word not in known
         else () for word in words
@@ -289,10 +294,13 @@ class SqliteEngine:
 
 
 class PostgresEngine:
-    """tsvector (``english``) and ``ILIKE`` over pg_trgm; words (letters and digits only) become tsquery operands."""
+    """Per word: its stems, typos and (last word) prefix in the ``english`` tsvector, or a catalog word containing
+    it in the document's word array; a broad word by ``ILIKE`` on the rows the others select. Title matches use
+    the title's own tsvector and word array. Words (letters and digits only) become tsquery operands."""
 
     def __init__(self, query: Query):
         self.query = query
+        self.containing = query.containing or tuple(() for _ in query.words)
         filters = query.filters
         conditions = [("d.category_id = %s", filters.category_id), ("l.difficulty = %s", filters.difficulty),
                       ("l.style = %s", filters.style or None)]
@@ -301,42 +309,52 @@ class PostgresEngine:
         self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
         self.filter_params = [value for _, value in conditions]
 
-    usable = True
+    @property
+    def usable(self) -> bool:
+        return any(inside is not None for inside in self.containing)
 
-    def tsquery(self, weight: str = "") -> tuple[str, list]:
-        """Every word (its stem, its typos, the last one as a prefix too); ``weight`` "A" keeps title matches."""
+    def _operands(self, n: int) -> tuple[str, list]:
+        word, typos = self.query.words[n], self.query.typos[n]
+        operands = [word, *typos, *([f"{word}:*"] if n == len(self.query.words) - 1 else [])]
+        return "(" + " || ".join(["to_tsquery('english', %s)"] * len(operands)) + ")", operands
+
+    def tsquery(self) -> tuple[str, list]:
+        """Every word (its stem, its typos, the last one as a prefix too), all of them: the ranking query."""
         parts, params = [], []
-        for n, (word, typos) in enumerate(zip(self.query.words, self.query.typos, strict=True)):
-            operands = [f"{word}:{weight}" if weight else word, *(f"{t}:{weight}" if weight else t for t in typos)]
-            if n == len(self.query.words) - 1:
-                operands.append(f"{word}:*{weight}")
-            parts.append("(" + " || ".join(["to_tsquery('english', %s)"] * len(operands)) + ")")
+        for n in range(len(self.query.words)):
+            sql, operands = self._operands(n)
+            parts.append(sql)
             params += operands
         return " && ".join(parts), params
 
-    def _first(self, where: str, params: list, tail: str, tail_params: list, limit: int) -> list[int]:
-        sql = f"SELECT d.lesson_id FROM {index.PG_TABLE} d {self.join} WHERE {where}{tail} ORDER BY d.lesson_id LIMIT %s"
-        return [r[0] for r in _fetch(sql, [*params, *tail_params, limit])]
+    def _where(self, title: bool, substrings: bool) -> tuple[str, list]:
+        vector, array, text = ("d.title_vector", "d.title_words", "d.title") if title else ("d.vector", "d.words",
+                                                                                              "d.content")
+        parts, params = [], []
+        for n, (word, inside) in enumerate(zip(self.query.words, self.containing, strict=True)):
+            if inside is None:
+                parts.append(f"{text} ILIKE %s")
+                params.append(f"%{word}%")
+                continue
+            sql, operands = self._operands(n)
+            if substrings and inside:
+                parts.append(f"({vector} @@ {sql} OR {array} && %s::text[])")
+                params += [*operands, list(inside)]
+            else:
+                parts.append(f"{vector} @@ {sql}")
+                params += operands
+        return " AND ".join(parts), params
 
     def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
             substrings: bool = True) -> list[int]:
         """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
+        where, params = self._where(title, substrings)
         restrict, restrict_params = "", []
         if among is not None:
             restrict, restrict_params = " AND d.lesson_id = ANY(%s)", [among]
-        tail, tail_params = f"{self.filter_sql}{restrict} AND d.lesson_id > %s", [*self.filter_params,
-                                                                                   *restrict_params, after]
-        tsquery, params = self.tsquery("A" if title else "")
-        found = set(self._first(f"d.vector @@ ({tsquery})", params, tail, tail_params, limit))
-        if not substrings:
-            return sorted(found)
-        likes = [f"%{w}%" for w in self.query.words]
-        where = " AND ".join("d.content ILIKE %s" for _ in likes)
-        if title:
-            where += "".join(" AND d.title ILIKE %s" for _ in likes)
-            likes = likes * 2
-        found.update(self._first(where, likes, tail, tail_params, limit))
-        return sorted(found)[:limit]
+        sql = (f"SELECT d.lesson_id FROM {index.PG_TABLE} d {self.join} WHERE {where}{self.filter_sql}{restrict} "
+               "AND d.lesson_id > %s ORDER BY d.lesson_id LIMIT %s")
+        return [r[0] for r in _fetch(sql, [*params, *self.filter_params, *restrict_params, after, limit])]
 
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:

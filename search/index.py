@@ -9,7 +9,9 @@ the writer's transaction). Tables, created by migration 0003:
   the ``trigram`` tokenizer over the catalog's words (which words contain a query word: the
   substrings the plain scan matches, looked up in a table of words rather than of lessons).
 * PostgreSQL: ``search_document`` with a weighted ``tsvector`` in the ``english``
-  configuration (GIN) and the lesson text with a ``pg_trgm`` GIN index for ``ILIKE``.
+  configuration, the title's own ``tsvector``, and the lesson's words and its title's words
+  as arrays (the tokenizer of ``search_word``), each with a GIN index; ``search_word`` has a
+  ``pg_trgm`` GIN index (which words contain a query word).
 * Both: ``search_word``, every distinct word of the catalog (with its reverse, for suffix
   lookups): the candidates of typo tolerance, "did you mean" and completions. Words are only
   added on writes (no counts); a rebuild drops the ones no lesson uses any more.
@@ -66,6 +68,10 @@ def _words(row: dict) -> set[str]:
     return {w[:MAX_WORD_LENGTH] for w in words if len(w) >= 3}
 
 
+def _title_words(row: dict) -> set[str]:
+    return {w[:MAX_WORD_LENGTH] for w in text.WORD_RE.findall((row["title"] or "").lower()) if len(w) >= 3}
+
+
 def _delete(cursor, ids: list[int]) -> None:
     if is_postgres():
         cursor.execute(f"DELETE FROM {PG_TABLE} WHERE lesson_id = ANY(%s)", [ids])
@@ -78,11 +84,13 @@ def _insert(cursor, rows: list[dict]) -> None:
         return
     if is_postgres():
         cursor.executemany(
-            f"INSERT INTO {PG_TABLE} (lesson_id, category_id, title, content, vector) VALUES (%s, %s, %s, %s, "
+            f"INSERT INTO {PG_TABLE} (lesson_id, category_id, title, content, words, title_words, title_vector, vector) "
+            "VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('english', %s), "
             "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B') "
             "|| setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D'))",
             [(r["id"], r["category_id"], r["title"],
               "\n".join((r["title"], _tags_text(r["tags"]), r["category__name"], r["summary"], r["body_markdown"])),
+              sorted(_words(r)), sorted(_title_words(r)), r["title"],
               r["title"], " ".join(map(str, r["tags"] or [])) + " " + r["category__name"], r["summary"],
               r["body_markdown"]) for r in rows],
         )
@@ -178,7 +186,9 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
                 progress(done, total)
         if not ids and progress:
             progress(0, 0)
-        if not is_postgres():  # merge each index's b-trees into one: fewer pages per lookup
+        if is_postgres():  # fresh statistics, or the planner guesses how common each word is
+            cursor.execute(f"ANALYZE {PG_TABLE}, {WORD_TABLE}")
+        else:  # merge each index's b-trees into one: fewer pages per lookup
             for table in (STEM_TABLE, WORD_TRIGRAM_TABLE):
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
     bump_version(documents=done)

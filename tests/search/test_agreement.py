@@ -4,7 +4,8 @@ Catalogs and queries are drawn from a tiny alphabet so that words often sit insi
 words, stems and typos collide, and the turbo limits are also run tiny so that every path is
 taken: substring and stem matches, typo expansions, words too short for trigrams, a capped
 candidate set with a bounded count, and pages beyond the ranked candidates. The suite runs on
-both storage shapes (SQLite FTS5; PostgreSQL tsvector + pg_trgm with ``DATABASE_URL`` set).
+both storage shapes (SQLite FTS5; PostgreSQL tsvector, word arrays and pg_trgm with ``DATABASE_URL``
+set).
 """
 
 import pytest
@@ -60,6 +61,8 @@ PROFILES = {
     "defaults": {},
     "bounded": {"SEARCH_RANK_CANDIDATES": 2, "SEARCH_COUNT_LIMIT": 3},
     "ranked-all": {"SEARCH_RANK_CANDIDATES": 50, "SEARCH_COUNT_LIMIT": 50},
+    # a word inside more than two catalog words is broad: checked on the rows the other words select
+    "narrow-expansion": {"SEARCH_EXPANSION_LIMIT": 2, "SEARCH_RANK_CANDIDATES": 2, "SEARCH_COUNT_LIMIT": 3},
 }
 
 
