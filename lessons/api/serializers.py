@@ -168,3 +168,21 @@ class RecommendationOutputSerializer(serializers.Serializer):
     level = serializers.IntegerField(help_text="Your level (1-5) in the lesson's category.")
     score = serializers.FloatField(help_text="Ranking score; higher first.")
     reasons = serializers.ListField(child=serializers.CharField(), help_text="Why this lesson, in words.")
+
+    @classmethod
+    def represent_many(cls, recommendations) -> list[dict]:
+        """What ``cls(recommendations, many=True).data`` gives, without binding the serializer per request.
+
+        The shape is the declared one above (the schema still comes from the fields) and a test
+        holds the two equal on generated recommendations.
+        """
+        return [
+            {
+                "slug": str(r.lesson.slug), "title": str(r.lesson.title),
+                "category": {"slug": str(r.category.slug), "name": str(r.category.name)},
+                "difficulty": int(r.lesson.difficulty), "style": str(r.lesson.style), "minutes": int(r.lesson.minutes),
+                "summary": str(r.lesson.summary), "status": str(r.status), "level": int(r.level),
+                "score": float(r.score), "reasons": [str(reason) for reason in r.reasons],
+            }
+            for r in recommendations
+        ]

@@ -54,4 +54,4 @@ class LessonViewSet(viewsets.GenericViewSet):
         query = s.RecommendationQueryInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         ranked = selectors.lesson_recommendations(user=request.user, limit=query.validated_data["limit"])
-        return Response(s.RecommendationOutputSerializer(ranked, many=True).data)
+        return Response(s.RecommendationOutputSerializer.represent_many(ranked))

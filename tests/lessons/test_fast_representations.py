@@ -5,8 +5,9 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons.api.serializers import LessonListOutputSerializer
+from lessons.api.serializers import LessonListOutputSerializer, RecommendationOutputSerializer
 from lessons.models import Lesson, LessonProgress
+from lessons.recommendations import Candidate, CategoryInfo, Recommendation
 
 text = st.text(max_size=40)
 scores = st.none() | st.floats(min_value=0, max_value=1) | st.sampled_from([0.0, 1.0, 1])
@@ -24,3 +25,21 @@ lessons = st.builds(
 @given(st.lists(lessons, max_size=5))
 def test_the_fast_lesson_list_body_is_the_serializers(page):
     assert LessonListOutputSerializer.represent_many(page) == LessonListOutputSerializer(page, many=True).data
+
+
+recommendations = st.builds(
+    Recommendation,
+    lesson=st.builds(Candidate, id=st.integers(min_value=1), slug=text, title=text, category_id=st.integers(min_value=1),
+                     difficulty=st.integers(min_value=1, max_value=5), style=st.sampled_from(Lesson.Style.values),
+                     minutes=st.integers(min_value=1, max_value=240), summary=text),
+    category=st.builds(CategoryInfo, id=st.integers(min_value=1), slug=text, name=text, order=st.integers(),
+                       published=st.integers(min_value=0)),
+    status=st.sampled_from(LessonProgress.Status.values), level=st.integers(min_value=1, max_value=5),
+    score=st.floats(min_value=-10, max_value=10, allow_nan=False), reasons=st.lists(text, max_size=4),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(recommendations, max_size=5))
+def test_the_fast_recommendations_body_is_the_serializers(ranked):
+    assert RecommendationOutputSerializer.represent_many(ranked) == RecommendationOutputSerializer(ranked, many=True).data
