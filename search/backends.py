@@ -157,23 +157,38 @@ def known_words(words: tuple[str, ...]) -> set[str]:
     return {row[0] for row in _fetch(f"SELECT word FROM {index.WORD_TABLE} WHERE word IN ({marks})", list(words))}
 
 
+def typo_pieces(word: str, limit: int) -> tuple[str, list[str], str]:
+    """``word`` cut into a head, ``limit`` middle pieces and a tail, disjoint and in order.
+
+    A word within ``limit`` edits of ``word`` keeps one of the ``limit`` + 2 pieces intact
+    (pigeonhole, with a piece to spare for a swap across a cut). Middle pieces of three letters
+    or more are looked up in a trigram index, shorter ones by a scan of the vocabulary, so when
+    the word is long enough the middle pieces get three letters and the head and tail share the rest.
+    """
+    if len(word) >= limit * MIN_TRIGRAM + 2:
+        rest = len(word) - limit * MIN_TRIGRAM
+        head = rest // 2
+        middle = [word[head + n * MIN_TRIGRAM:head + (n + 1) * MIN_TRIGRAM] for n in range(limit)]
+        return word[:head], middle, word[head + limit * MIN_TRIGRAM:]
+    size = max(1, len(word) // (limit + 2))
+    return word[:size], [word[n * size:(n + 1) * size] for n in range(1, limit + 1)], word[-size:]
+
+
 def near_words(word: str, limit: int) -> list[tuple[int, str]]:
     """Catalog words within ``limit`` edits of ``word``, nearest first, as (distance, word).
 
-    Cut ``word`` into ``limit`` + 2 pieces: a word within ``limit`` edits keeps one of them
-    intact (pigeonhole, with a piece to spare for a swap across a cut), so the candidates are
-    the words that start with the first piece, end with the last (``drow`` is the reversed
-    word) or contain a middle one (the vocabulary's trigram index, or a scan for short pieces).
+    The candidates are the words that start with the head of :func:`typo_pieces`, end with its
+    tail (``drow`` is the reversed word) or contain a middle piece (the vocabulary's trigram
+    index, or a scan for short pieces); the edit distance is computed on them only.
     """
-    size = max(1, len(word) // (limit + 2))
-    head, tail, top = word[:size], word[::-1][:size], "\U0010ffff"
+    head, middle, tail = typo_pieces(word, limit)
+    top = "\U0010ffff"
     low, high = len(word) - limit, len(word) + limit
     sized = "AND length(word) BETWEEN %s AND %s"
     sql = (f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s {sized} "
            f"UNION SELECT word FROM {index.WORD_TABLE} WHERE drow >= %s AND drow < %s {sized}")
-    params = [head, head + top, low, high, tail, tail + top, low, high]
-    for n in range(1, limit + 1):
-        piece = word[n * size:(n + 1) * size]
+    params = [head, head + top, low, high, tail[::-1], tail[::-1] + top, low, high]
+    for piece in middle:
         if len(piece) < MIN_TRIGRAM:
             position = "strpos(word, %s)" if index.is_postgres() else "instr(word, %s)"
             sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE {position} > 0 {sized}"
