@@ -38,7 +38,11 @@ and "at least" beyond (``count_exact`` false, a search engine's "1,000+"). Up to
 first, then by relevance (bm25 with title 10, tags 5, category 3, summary 2, body 1 on
 SQLite; ``ts_rank`` over weights A-D on PostgreSQL; substring-only matches score 0), then by
 id. Beyond that the title matches (up to the same cap) are ranked and lead, and the other
-matches follow in id order, so every page is stable and every match is reachable.
+matches follow in id order, so every page is stable and every match is reachable. When there
+are more than ``SEARCH_COUNT_LIMIT`` matches, the leading title matches are ordered by how much
+of the title the query's words take (:func:`title_focus`) instead: bm25 would read the position
+list of every match, costing more than the rest of the search, for words so common that their
+weight is next to nothing.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from lessons.models import Category, Lesson
 from search import index
-from search.text import allowed_typos, edit_distance
+from search.text import WORD_RE, allowed_typos, edit_distance
 
 MIN_TRIGRAM = 3
 SUGGEST_CANDIDATES = 400  # nearby-word candidates weighed per query word (a bound on the edit distances computed)
@@ -406,7 +410,7 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     else:
         head = engine.ids(cap, title=True)
         titled = set(head)
-    scores = engine.scores(head)
+    scores = engine.scores(head) if exact else title_focus(head, words)
     head = sorted(head, key=lambda pk: (pk not in titled, -scores.get(pk, 0.0), pk))
     rows = head[offset:offset + limit]
     has_next = offset + limit < len(head)
@@ -423,6 +427,22 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     return Matches(rows=[(pk, round(scores.get(pk, 0.0), 6)) for pk in rows], count=count, count_exact=exact,
                    has_next=has_next, strategy="index", facets=facets,
                    typos=tuple(dict.fromkeys(t for typos in query.typos for t in typos)))
+
+
+def title_focus(ids: list[int], words: tuple[str, ...]) -> dict[int, float]:
+    """Per lesson, the share of its title's words that hold a query word (0..1, higher first)."""
+    if not ids:
+        return {}
+    if index.is_postgres():
+        sql, param = "SELECT id, title FROM lessons_lesson WHERE id = ANY(%s)", ids
+    else:
+        sql, param = "SELECT id, title FROM lessons_lesson WHERE id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+    focus = {}
+    for pk, title in _fetch(sql, [param]):
+        title_words = WORD_RE.findall(title.lower())
+        held = sum(1 for t in title_words if any(w in t for w in words))
+        focus[pk] = round(held / len(title_words), 6) if title_words else 0.0
+    return focus
 
 
 def _slip_cost(word: str, candidate: str, distance: int) -> float:

@@ -61,3 +61,18 @@ def test_a_filtered_common_query_counts_and_pages_within_its_category(db, settin
             break
         page += 1
     assert sorted(slugs) == [f"ink-{n}" for n in range(5)]
+
+
+def test_past_the_count_limit_the_title_most_about_the_query_leads(db, settings):
+    """With more matches than the count limit, bm25 is not read; the title the query words fill most comes first."""
+    settings.SEARCH_RANK_CANDIDATES = 3
+    settings.SEARCH_COUNT_LIMIT = 3
+    for n in range(5):
+        LessonFactory(slug=f"body-{n}", title=f"Study {n}", body_markdown="Sharpen a pencil first.")
+    LessonFactory(slug="long", title="Shading a still life with a soft pencil")
+    LessonFactory(slug="short", title="Pencils")
+    LessonFactory(slug="middle", title="Pencil pressure")
+    result = selectors.search_execute(query="pencil", turbo=True, page_size=3)
+    assert result.count_exact is False
+    assert [hit.slug for hit in result.items] == ["short", "middle", "long"]
+    assert [hit.score for hit in result.items] == [1.0, 0.5, 0.125]
