@@ -55,6 +55,9 @@ def pytest_testnodedown(node, error):
     figures.merge(output.get("notes", []))
 
 
+LONGEST = {"tests/reliability/test_schema_fuzz.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests written for the other storage shape are deselected (they run in that shape's CI pass)."""
     keep, drop = [], []
@@ -65,7 +68,10 @@ def pytest_collection_modifyitems(config, items):
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # The schema fuzz runs take minutes each: started first, the test runner's other workers fill
+    # in around them instead of waiting for them at the end.
+    keep.sort(key=lambda item: item.nodeid.split("::")[0] not in LONGEST)
+    items[:] = keep
 
 
 @pytest.fixture(autouse=True)
