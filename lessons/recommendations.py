@@ -217,16 +217,18 @@ def lesson_recommendations(*, user: User, limit: int = 5) -> list[Recommendation
     within_reach = Q(pk__in=[])
     for category_id, level in levels.items():
         within_reach |= Q(category_id=category_id, difficulty__gte=level - 1, difficulty__lte=level + 1)
-    candidates = Lesson.objects.published().filter(within_reach).exclude(pk__in=completed)
+    rows = list(Lesson.objects.published().filter(within_reach).exclude(pk__in=completed).values_list(
+        "pk", "slug", "title", "category_id", "difficulty", "style", "minutes", "summary"))
     prerequisites: dict[int, list[int]] = {}
     through = Lesson.prerequisites.through
-    for from_id, to_id in through.objects.filter(from_lesson__in=candidates).values_list("from_lesson_id", "to_lesson_id"):
+    # By the candidates' ids rather than their query as a subquery: that query is built once, not twice.
+    for from_id, to_id in through.objects.filter(from_lesson_id__in=[row[0] for row in rows]).values_list(
+            "from_lesson_id", "to_lesson_id"):
         prerequisites.setdefault(from_id, []).append(to_id)
     lessons = [
         Candidate(id=pk, slug=slug, title=title, category_id=category_id, difficulty=difficulty, style=style,
                   minutes=minutes, summary=summary, prerequisite_ids=tuple(sorted(prerequisites.get(pk, ()))))
-        for pk, slug, title, category_id, difficulty, style, minutes, summary in candidates.values_list(
-            "pk", "slug", "title", "category_id", "difficulty", "style", "minutes", "summary")
+        for pk, slug, title, category_id, difficulty, style, minutes, summary in rows
     ]
     return rank(categories=categories, lessons=lessons, records=records, preferred_style=_preferred_style(user),
                 limit=limit)
