@@ -106,12 +106,16 @@ def facet_counts(rows) -> dict:
     return facets
 
 
+def _lesson_ids_in(ids: list[int]) -> tuple[str, object]:
+    """A condition on ``lessons_lesson.id`` for a list of ids, with the list as one parameter."""
+    if index.is_postgres():
+        return "id = ANY(%s)", ids
+    return "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+
+
 def facets_of(ids: list[int]) -> dict:
     """The facets of the lessons ``ids`` (one grouped query, the ids as one parameter)."""
-    if index.is_postgres():
-        where, param = "id = ANY(%s)", ids
-    else:
-        where, param = "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+    where, param = _lesson_ids_in(ids)
     return facet_counts(_fetch(f"SELECT category_id, difficulty, style, count(*) FROM lessons_lesson WHERE {where} "
                                "GROUP BY category_id, difficulty, style", [param]))
 
@@ -433,12 +437,9 @@ def title_focus(ids: list[int], words: tuple[str, ...]) -> dict[int, float]:
     """Per lesson, the share of its title's words that hold a query word (0..1, higher first)."""
     if not ids:
         return {}
-    if index.is_postgres():
-        sql, param = "SELECT id, title FROM lessons_lesson WHERE id = ANY(%s)", ids
-    else:
-        sql, param = "SELECT id, title FROM lessons_lesson WHERE id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+    where, param = _lesson_ids_in(ids)
     focus = {}
-    for pk, title in _fetch(sql, [param]):
+    for pk, title in _fetch(f"SELECT id, title FROM lessons_lesson WHERE {where}", [param]):
         title_words = WORD_RE.findall(title.lower())
         held = sum(1 for t in title_words if any(w in t for w in words))
         focus[pk] = round(held / len(title_words), 6) if title_words else 0.0

@@ -59,17 +59,21 @@ def _tags_text(tags) -> str:
     return json.dumps(tags, ensure_ascii=not is_postgres()) + " " + " ".join(tags)
 
 
-def _words(row: dict) -> set[str]:
+def _indexed_words(*texts: str) -> set[str]:
+    """The catalog words of ``texts``: lower-case words of three letters or more, cut to the indexed length."""
     words = set()
-    for field in ("title", "category__name", "summary", "body_markdown"):
-        words.update(text.WORD_RE.findall((row[field] or "").lower()))
-    for tag in row["tags"] or []:
-        words.update(text.WORD_RE.findall(str(tag).lower()))
+    for value in texts:
+        words.update(text.WORD_RE.findall((value or "").lower()))
     return {w[:MAX_WORD_LENGTH] for w in words if len(w) >= 3}
 
 
+def _words(row: dict) -> set[str]:
+    fields = (row["title"], row["category__name"], row["summary"], row["body_markdown"])
+    return _indexed_words(*fields, *(str(tag) for tag in row["tags"] or []))
+
+
 def _title_words(row: dict) -> set[str]:
-    return {w[:MAX_WORD_LENGTH] for w in text.WORD_RE.findall((row["title"] or "").lower()) if len(w) >= 3}
+    return _indexed_words(row["title"])
 
 
 def _delete(cursor, ids: list[int]) -> None:
