@@ -63,8 +63,8 @@ def before_call(ctx, case, **kwargs):
 
     Generated ``Cookie`` values (except in the cases :func:`negates_the_session_cookie` picks),
     and the extra headers negative cases add with names or values HTTP does not allow (``o;``,
-    an empty value, bytes past ASCII), are refused by the HTTP server's parser with a bare 400 before the product sees them, so they test the server, not
-    the API: they are left out.
+    an empty value, bytes past ASCII), are refused by the HTTP server's parser with a bare 400
+    before the product sees them, so they test the server, not the API: they are left out.
     """
     session_case = negates_the_session_cookie(case)
     case.cookies = {k: v for k, v in (case.cookies or {}).items()
@@ -82,20 +82,25 @@ def negates_the_session_cookie(case) -> bool:
     cannot be): sent with that cookie (when HTTP can carry it) and without learner A's bearer token,
     it asks what it means, whether a request without a valid session is refused. Sent with the
     token, as every other case is, it would be a valid request the check expects to be refused."""
+    data = _negated(case)
+    return getattr(data, "parameter_location", None) == "cookie" and getattr(data, "parameter", None) == "sessionid"
+
+
+def _negated(case):
+    """The coverage phase's account of what a negative case makes invalid; None for any other case."""
     meta = getattr(case, "meta", None)
-    data = getattr(getattr(meta, "phase", None), "data", None)
-    return (meta is not None and not meta.generation.mode.is_positive
-            and getattr(data, "parameter_location", None) == "cookie" and getattr(data, "parameter", None) == "sessionid")
+    if meta is None or meta.generation.mode.is_positive:
+        return None
+    return getattr(meta.phase, "data", None)
 
 
 def keep_a_wrong_type_wrong(case) -> None:
     """A coverage case meant to send a boolean query parameter of another type can send ``false``
     (a null or a string, written out): on the wire that is the boolean itself, so the case is
     valid while it is checked as invalid. Such a value becomes a string that is no boolean."""
-    meta = getattr(case, "meta", None)
-    data = getattr(getattr(meta, "phase", None), "data", None)
+    data = _negated(case)
     name = getattr(data, "parameter", None)
-    if (meta is None or meta.generation.mode.is_positive or getattr(data, "parameter_location", None) != "query"
+    if (getattr(data, "parameter_location", None) != "query"
             or not getattr(data, "description", "").endswith("Incorrect type") or not case.query
             or str(case.query.get(name)).lower() not in ("true", "false")):
         return
