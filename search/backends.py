@@ -21,14 +21,17 @@ Turbo finds the union of two sets, each from an index the database maintains its
   words select, and a query made only of them runs the plain scan.
 * **words**: every word matches a word of the lesson by its stem (FTS5 ``porter``,
   PostgreSQL's ``english`` configuration: "shadows" finds "shadow"), the last word also as a
-  prefix (as you type), and a word the catalog does not contain also by its typos: words of
+  prefix (as you type: the catalog words containing it include every word it starts, so the
+  index's own prefix query, which gathers every lesson of those words before the first row is
+  read, is only asked where they are not in the query), and a word the catalog does not contain also by its typos: words of
   the catalog within one edit (insert, delete, substitute, swap) for 5+ letters, two edits for
   9+ (Meilisearch's defaults). A word the catalog contains is never "corrected".
 
 Typo candidates come from ``search_word`` (every word of the catalog): a word within k edits
-of the query word keeps its first or last half intact when k = 1 (for k = 2 its first or last
-third), so two range scans of an index give the candidates and the edit distance is computed
-on them only. When nothing matches, the same candidates give the "did you mean" suggestion.
+of the query word starts with its head, ends with its tail or contains one of its middle
+pieces (:func:`typo_pieces`), so index lookups give the candidates and the edit distance is
+computed on them only. When nothing matches, the same candidates give the "did you mean"
+suggestion.
 
 Order and bounded work
 ----------------------
@@ -48,6 +51,7 @@ weight is next to nothing.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
@@ -55,13 +59,14 @@ from operator import and_
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, Q, Value, When
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from lessons.models import Category, Lesson
 from search import index
-from search.text import WORD_RE, allowed_typos, edit_distance
+from search.text import WORD_RE, allowed_typos
 
 MIN_TRIGRAM = 3
-SUGGEST_CANDIDATES = 400  # nearby-word candidates weighed per query word (a bound on the edit distances computed)
 SUGGEST_COUNT = 200  # lessons counted per suggestion candidate
 
 
@@ -97,27 +102,27 @@ class Matches:
 
 
 def facet_counts(rows) -> dict:
-    """Matches by category (slug), difficulty and style, from (category_id, difficulty, style, count) rows."""
+    """Matches by category (slug), difficulty and style, from (category slug, difficulty, style, count) rows."""
     facets: dict[str, dict] = {"category": {}, "difficulty": {}, "style": {}}
-    categories = dict(Category.objects.values_list("pk", "slug"))
-    for category_id, difficulty, style, count in rows:
-        for name, value in (("category", categories.get(category_id)), ("difficulty", difficulty), ("style", style)):
+    for category, difficulty, style, count in rows:
+        for name, value in (("category", category), ("difficulty", difficulty), ("style", style)):
             facets[name][value] = facets[name].get(value, 0) + count
     return facets
 
 
-def _lesson_ids_in(ids: list[int]) -> tuple[str, object]:
-    """A condition on ``lessons_lesson.id`` for a list of ids, with the list as one parameter."""
+def _lesson_ids_in(ids: list[int], column: str = "id") -> tuple[str, object]:
+    """A condition on ``column`` (a lesson id) for a list of ids, with the list as one parameter."""
     if index.is_postgres():
-        return "id = ANY(%s)", ids
-    return "id IN (SELECT value FROM json_each(%s))", json.dumps(ids)
+        return f"{column} = ANY(%s)", ids
+    return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(ids)
 
 
 def facets_of(ids: list[int]) -> dict:
     """The facets of the lessons ``ids`` (one grouped query, the ids as one parameter)."""
-    where, param = _lesson_ids_in(ids)
-    return facet_counts(_fetch(f"SELECT category_id, difficulty, style, count(*) FROM lessons_lesson WHERE {where} "
-                               "GROUP BY category_id, difficulty, style", [param]))
+    where, param = _lesson_ids_in(ids, "l.id")
+    return facet_counts(_fetch(f"SELECT c.slug, l.difficulty, l.style, count(*) FROM lessons_lesson l "
+                               f"JOIN lessons_category c ON c.id = l.category_id WHERE {where} "
+                               "GROUP BY c.slug, l.difficulty, l.style", [param]))
 
 
 # --- plain -----------------------------------------------------------------------------------
@@ -145,8 +150,8 @@ def plain_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
                 .values_list("id", "score")[offset:offset + limit]) if offset < count else []
     return Matches(rows=[(pk, float(s)) for pk, s in rows], count=count, count_exact=True,
                    has_next=offset + limit < count, strategy="scan",
-                   facets=facet_counts(queryset.order_by().values_list("category_id", "difficulty", "style")
-                                       .annotate(n=Count("id")).values_list("category_id", "difficulty", "style", "n"))
+                   facets=facet_counts(queryset.order_by().values_list("category__slug", "difficulty", "style")
+                                       .annotate(n=Count("id")).values_list("category__slug", "difficulty", "style", "n"))
                    if count else {})
 
 
@@ -166,51 +171,60 @@ def known_words(words: tuple[str, ...]) -> set[str]:
 
 
 def typo_pieces(word: str, limit: int) -> tuple[str, list[str], str]:
-    """``word`` cut into a head, ``limit`` middle pieces and a tail, disjoint and in order.
+    """``word`` cut into a head, ``limit`` - 1 middle pieces and a tail, in order, each a letter from the next.
 
-    A word within ``limit`` edits of ``word`` keeps one of the ``limit`` + 2 pieces intact
-    (pigeonhole, with a piece to spare for a swap across a cut). Middle pieces of three letters
-    or more are looked up in a trigram index, shorter ones by a scan of the vocabulary, so when
-    the word is long enough the middle pieces get three letters and the head and tail share the rest.
+    An edit (insert, delete, substitute, or swap two neighbours) touches at most one piece, as the
+    pieces are a letter apart, so a word within ``limit`` edits keeps one of the ``limit`` + 1 intact:
+    it starts with the head, ends with the tail or contains a middle piece. Middle pieces get three
+    letters (a trigram lookup) when the word has room, and the head and tail share the rest; in a word
+    too short for that they get what is left, and may be empty.
     """
-    if len(word) >= limit * MIN_TRIGRAM + 2:
-        rest = len(word) - limit * MIN_TRIGRAM
-        head = rest // 2
-        middle = [word[head + n * MIN_TRIGRAM:head + (n + 1) * MIN_TRIGRAM] for n in range(limit)]
-        return word[:head], middle, word[head + limit * MIN_TRIGRAM:]
-    size = max(1, len(word) // (limit + 2))
-    return word[:size], [word[n * size:(n + 1) * size] for n in range(1, limit + 1)], word[-size:]
+    letters = len(word) - limit  # the others are the letters between the pieces
+    middles = limit - 1
+    size = MIN_TRIGRAM if letters >= 2 + middles * MIN_TRIGRAM else max(0, letters - 2) // middles if middles else 0
+    rest = letters - middles * size
+    head, tail = (rest + 1) // 2, rest // 2
+    middle, at = [], head + 1
+    for _ in range(middles):
+        middle.append(word[at:at + size])
+        at += size + 1
+    return word[:head], middle, word[len(word) - tail:] if tail else ""
 
 
 def near_words(word: str, limit: int) -> list[tuple[int, str]]:
-    """Catalog words within ``limit`` edits of ``word``, nearest first, as (distance, word).
+    """Catalog words within ``limit`` edits of ``word`` (optimal string alignment), nearest first, as (distance, word).
 
     The candidates are the words that start with the head of :func:`typo_pieces`, end with its
-    tail (``drow`` is the reversed word) or contain a middle piece (the vocabulary's trigram
-    index, or a scan for short pieces); the edit distance is computed on them only.
+    tail (``drow`` is the reversed word) or contain a middle piece of three letters (the
+    vocabulary's trigram index): index lookups only, and every word within reach when the
+    middle pieces have three letters, which they do for the lengths typo tolerance allows
+    (:func:`search.text.allowed_typos`). A shorter middle piece is not looked up, so a "did you
+    mean" for a short word weighs the words that keep its head or tail. Distances are computed
+    by RapidFuzz.
     """
     head, middle, tail = typo_pieces(word, limit)
     top = "\U0010ffff"
     low, high = len(word) - limit, len(word) + limit
     sized = "AND length(word) BETWEEN %s AND %s"
-    sql = (f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s {sized} "
-           f"UNION SELECT word FROM {index.WORD_TABLE} WHERE drow >= %s AND drow < %s {sized}")
-    params = [head, head + top, low, high, tail[::-1], tail[::-1] + top, low, high]
+    parts, params = [], []
+    if head:
+        parts.append(f"SELECT word FROM {index.WORD_TABLE} WHERE word >= %s AND word < %s {sized}")
+        params += [head, head + top, low, high]
+    if tail:
+        parts.append(f"SELECT word FROM {index.WORD_TABLE} WHERE drow >= %s AND drow < %s {sized}")
+        params += [tail[::-1], tail[::-1] + top, low, high]
     for piece in middle:
         if len(piece) < MIN_TRIGRAM:
-            position = "strpos(word, %s)" if index.is_postgres() else "instr(word, %s)"
-            sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE {position} > 0 {sized}"
-            params += [piece, low, high]
-        elif index.is_postgres():
-            sql += f" UNION SELECT word FROM {index.WORD_TABLE} WHERE word LIKE %s {sized}"
+            continue
+        if index.is_postgres():
+            parts.append(f"SELECT word FROM {index.WORD_TABLE} WHERE word LIKE %s {sized}")
             params += [f"%{piece}%", low, high]
         else:
-            sql += (f" UNION SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} "
-                    f"MATCH %s {sized}")
+            parts.append(f"SELECT word FROM {index.WORD_TRIGRAM_TABLE} WHERE {index.WORD_TRIGRAM_TABLE} MATCH %s {sized}")
             params += [_quote(piece), low, high]
-    rows = _fetch(f"{sql} LIMIT %s", [*params, SUGGEST_CANDIDATES])
-    near = [(edit_distance(word, row[0], limit), row[0]) for row in rows]
-    return sorted((d, w) for d, w in near if 0 < d <= limit)
+    candidates = [row[0] for row in _fetch(" UNION ".join(parts), params)] if parts else []
+    near = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    return sorted((int(distance), candidate) for candidate, distance, _ in near if distance > 0)
 
 
 # --- turbo -----------------------------------------------------------------------------------
@@ -271,7 +285,7 @@ class SqliteEngine:
                 self.broad.append(word)
                 continue
             terms = dict.fromkeys([_quote(word), *(_quote(t) for t in (*typos, *inside))])
-            if n == len(query.words) - 1:
+            if n == len(query.words) - 1 and not inside:  # the words containing it hold every word it starts
                 terms[_quote(word) + " *"] = None
             parts.append("(" + " OR ".join(terms) + ")")
         self.match = " AND ".join(parts)
@@ -336,9 +350,9 @@ class PostgresEngine:
     def usable(self) -> bool:
         return any(inside is not None for inside in self.containing)
 
-    def _operands(self, n: int) -> tuple[str, list]:
+    def _operands(self, n: int, prefix: bool = True) -> tuple[str, list]:
         word, typos = self.query.words[n], self.query.typos[n]
-        operands = [word, *typos, *([f"{word}:*"] if n == len(self.query.words) - 1 else [])]
+        operands = [word, *typos, *([f"{word}:*"] if prefix and n == len(self.query.words) - 1 else [])]
         return "(" + " || ".join(["to_tsquery('english', %s)"] * len(operands)) + ")", operands
 
     def tsquery(self) -> tuple[str, list]:
@@ -359,7 +373,7 @@ class PostgresEngine:
                 parts.append(f"{text} ILIKE %s")
                 params.append(f"%{word}%")
                 continue
-            sql, operands = self._operands(n)
+            sql, operands = self._operands(n, prefix=not (substrings and inside))  # the array holds its prefixes
             if substrings and inside:
                 parts.append(f"({vector} @@ {sql} OR {array} && %s::text[])")
                 params += [*operands, list(inside)]
@@ -438,10 +452,11 @@ def title_focus(ids: list[int], words: tuple[str, ...]) -> dict[int, float]:
     if not ids:
         return {}
     where, param = _lesson_ids_in(ids)
+    holds = re.compile("|".join(re.escape(word) for word in words))
     focus = {}
     for pk, title in _fetch(f"SELECT id, title FROM lessons_lesson WHERE {where}", [param]):
         title_words = WORD_RE.findall(title.lower())
-        held = sum(1 for t in title_words if any(w in t for w in words))
+        held = sum(1 for t in title_words if holds.search(t))
         focus[pk] = round(held / len(title_words), 6) if title_words else 0.0
     return focus
 

@@ -129,9 +129,11 @@ def bump_version(*, documents_delta: int = 0, documents: int | None = None) -> N
 
 def catalog_stamp() -> str:
     """Changes with every committed catalog change (see SearchIndexState); keys the result cache."""
-    stamp = SearchIndexState.objects.filter(pk=SearchIndexState.SINGLETON_ID).values_list(
-        "catalog_stamp", flat=True).first()
-    return stamp or "initial"
+    with connection.cursor() as cursor:  # read on every search: one statement, no query to build
+        cursor.execute(f"SELECT catalog_stamp FROM {SearchIndexState._meta.db_table} WHERE id = %s",
+                       [SearchIndexState.SINGLETON_ID])
+        row = cursor.fetchone()
+    return (row[0] if row else "") or "initial"
 
 
 @transaction.atomic

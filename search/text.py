@@ -107,23 +107,6 @@ def allowed_typos(word: str) -> int:
     return 2 if len(word) >= 9 else 1 if len(word) >= 5 else 0
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of neighbours is one edit); ``limit`` + 1 when larger."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before, prev = None, list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], before[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        before, prev = prev, cur
-    return prev[-1]
-
-
 @functools.lru_cache(maxsize=4096)
 def word_matches(token: str, words: tuple[str, ...]) -> bool:
     """Whether a (lower-case) word of a lesson is one a query matched, so it is highlighted whole.
@@ -194,15 +177,18 @@ def snippet(text: str, words: tuple[str, ...], length: int = SNIPPET_CHARS, *, l
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_EMPHASIS = str.maketrans("", "", "*_`~")
 
 
-def sections(markdown: str) -> list[tuple[str, str]]:
-    """The body as (heading, paragraph text) blocks, in order; text before any heading has heading ""."""
+def sections(markdown: str) -> list[tuple[str, str | None]]:
+    """The body as blocks in order: (heading, None) for a heading, (heading, paragraph markdown) for a paragraph
+    under it; text before any heading has heading "". Headings are readable text; paragraphs are left as
+    written (:func:`markdown_text` makes them readable)."""
     blocks, heading, lines = [], "", []
 
     def close():
         if lines:
-            blocks.append((heading, markdown_text("\n".join(lines))))
+            blocks.append((heading, "\n".join(lines)))
             lines.clear()
 
     for line in markdown.splitlines():
@@ -210,7 +196,7 @@ def sections(markdown: str) -> list[tuple[str, str]]:
         if match:
             close()
             heading = markdown_text(match.group(1))
-            blocks.append((heading, ""))
+            blocks.append((heading, None))
         elif not line.strip():
             close()
         else:
@@ -219,17 +205,31 @@ def sections(markdown: str) -> list[tuple[str, str]]:
     return blocks
 
 
+def _may_match(markdown: str, words: tuple[str, ...]) -> bool:
+    """Whether the readable text of ``markdown`` can hold a matching word: a quick test that never says no
+    wrongly. Making text readable only removes characters, and only emphasis marks (removed here too)
+    and links (tested in full) can bring letters together."""
+    return "](" in markdown or _screen(words).search(markdown.translate(_EMPHASIS)) is not None
+
+
 def lesson_snippet(summary: str, body_markdown: str, words: tuple[str, ...]) -> str:
     """The snippet of a lesson: from its summary when a word is there, else from the first paragraph of its body
     with a match, labelled with its heading when the match is the heading itself. A snippet never runs
-    a heading into the prose."""
+    a heading into the prose. Only the paragraphs that can match are made readable."""
     if not words or _spans(summary, words, first=True):
         return snippet(summary, words)
     blocks = sections(body_markdown)
-    for n, (heading, paragraph) in enumerate(blocks):
-        if paragraph and _spans(paragraph, words, first=True):
+
+    def readable(start: int = 0):
+        for _, markdown in blocks[start:]:
+            if markdown is not None and (paragraph := markdown_text(markdown)):
+                yield paragraph
+
+    for n, (heading, markdown) in enumerate(blocks):
+        if markdown is None:
+            if heading and _spans(heading, words, first=True):
+                return snippet(next(readable(n + 1), ""), words, label=heading)
+        elif _may_match(markdown, words) and (paragraph := markdown_text(markdown)) and _spans(
+                paragraph, words, first=True):
             return snippet(paragraph, words)
-        if not paragraph and heading and _spans(heading, words, first=True):
-            following = next((p for h, p in blocks[n + 1:] if p), "")
-            return snippet(following, words, label=heading)
-    return snippet(summary or next((p for _, p in blocks if p), ""), words)
+    return snippet(summary or next(readable(), ""), words)

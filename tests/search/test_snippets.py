@@ -1,5 +1,8 @@
 """Highlighting marks whole words; snippets keep headings apart from the prose."""
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from search import selectors, text
 from tests.search.factories import LessonFactory
 
@@ -36,3 +39,32 @@ def test_a_match_in_a_heading_labels_its_section():
 def test_the_summary_is_the_snippet_when_it_matches():
     assert text.lesson_snippet("Soft shadows at dusk.", "## Steps\n\nshadow", ("shadow",)) == \
         "Soft <mark>shadows</mark> at dusk."
+
+
+def eager_snippet(summary: str, body: str, words: tuple[str, ...]) -> str:
+    """The snippet rule with every paragraph made readable first: what the quick test must never change."""
+    if not words or text._spans(summary, words, first=True):
+        return text.snippet(summary, words)
+    blocks = [(heading, "" if markdown is None else text.markdown_text(markdown))
+              for heading, markdown in text.sections(body)]
+    for n, (heading, paragraph) in enumerate(blocks):
+        if paragraph and text._spans(paragraph, words, first=True):
+            return text.snippet(paragraph, words)
+        if not paragraph and heading and text._spans(heading, words, first=True):
+            return text.snippet(next((p for _, p in blocks[n + 1:] if p), ""), words, label=heading)
+    return text.snippet(summary or next((p for _, p in blocks if p), ""), words)
+
+
+# Pieces that make words across emphasis, links and headings ("c*olour", "[c](x)olour", "# colour").
+markdown_pieces = st.sampled_from(["c", "olour", "colour", "*", "_", "`", "[c](x)", "](", "# ", "- ", " ", "\n",
+                                   "\n\n", "shade", "s"])
+
+
+@settings(max_examples=300)
+@example("c*olour", "A short lesson.", ("colour",))
+@example("[c](x)olour", "A short lesson.", ("colour",))
+@given(st.lists(markdown_pieces, max_size=30).map("".join),
+       st.sampled_from(["A short lesson.", "", "Shade and colour."]) | st.lists(markdown_pieces, max_size=6).map("".join),
+       st.sampled_from([("colour",), ("shade",), ("col", "shades"), ("our",)]))
+def test_the_quick_paragraph_test_never_changes_a_snippet(body, summary, words):
+    assert text.lesson_snippet(summary, body, words) == eager_snippet(summary, body, words)

@@ -39,6 +39,15 @@ def test_nine_letters_allow_two_edits_and_five_allow_one(shadows):
     assert slugs("shudaw") == set()  # two edits are too many for six letters
 
 
+def test_a_misspelt_word_is_found_however_many_catalog_words_share_its_start_and_end(shadows, category):
+    # 512 catalog words that start with "re" and end with "nse", each three edits from "resopnse"
+    fillers = " ".join(f"re{a}{b}{c}nse" for a in "abcdefgh" for b in "abcdefgh" for c in "abcdefgh")
+    LessonFactory(slug="word-list", title="Word list", category=category, body_markdown=fillers)
+    LessonFactory(slug="call", title="Call and response", category=category)
+    assert slugs("resopnse") == {"call"}
+    assert slugs("respnose") == {"call"}
+
+
 def test_typo_tolerance_follows_meilisearch_lengths():
     assert [backends.allowed_typos(w) for w in ("colr", "shade", "shadows", "vanishing")] == [0, 1, 1, 2]
 
