@@ -62,7 +62,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from lessons.models import Category, Lesson
+from lessons.models import Lesson
 from search import index
 from search.text import WORD_RE, allowed_typos
 
