@@ -206,10 +206,10 @@ def sections(markdown: str) -> list[tuple[str, str | None]]:
 
 
 def _may_match(markdown: str, words: tuple[str, ...]) -> bool:
-    """Whether the readable text of ``markdown`` can hold a matching word: a quick test that never says no
-    wrongly. Making text readable only removes characters, and only emphasis marks (removed here too)
-    and links (tested in full) can bring letters together."""
-    return "](" in markdown or _screen(words).search(markdown.translate(_EMPHASIS)) is not None
+    """Whether the readable text of ``markdown`` holds a matching word, never saying no wrongly, without
+    making it readable: that only removes characters, and of those only emphasis marks (removed here
+    too) and links (always made readable) can bring letters together into a word."""
+    return "](" in markdown or bool(_spans(markdown.translate(_EMPHASIS), words, first=True))
 
 
 def lesson_snippet(summary: str, body_markdown: str, words: tuple[str, ...]) -> str:
