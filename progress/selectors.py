@@ -254,8 +254,11 @@ def daily_goal_minutes(*, user: User) -> int:
     return preferences_of(user=user).daily_goal_minutes
 
 
-def progress_summary(*, user: User) -> ProgressSummary:
+def progress_summary(*, user: User, categories: list[CategoryProgress] | None = None) -> ProgressSummary:
     """Everything the summary card and ``progress/summary/`` show, in six queries whatever the history.
+
+    ``categories``, when the caller has them (``category_progress_list`` for the same user, read
+    in the same request), are used rather than read again.
 
     Every "N of M" figure is the sum of ``category_progress_list``: counted completions of
     published lessons, the same numbers the category bars show. The three windows (this week,
@@ -266,7 +269,7 @@ def progress_summary(*, user: User) -> ProgressSummary:
     """
     preferences = preferences_of(user=user)
     zone = _zone_of(preferences)
-    categories = category_progress_list(user=user)
+    categories = category_progress_list(user=user) if categories is None else categories
     today = timezone.now().astimezone(zone).date()
     monday = today - timedelta(days=today.weekday())
     tomorrow = _local_midnight(today + timedelta(days=1), zone)

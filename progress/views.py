@@ -65,8 +65,8 @@ def _activity_chart(user):
 @login_required
 def home(request):
     user = request.user
-    summary = selectors.progress_summary(user=user)
     categories = selectors.category_progress_list(user=user)
+    summary = selectors.progress_summary(user=user, categories=categories)
     continue_lessons = [
         {"slug": r.lesson.slug, "title": r.lesson.title, "category_name": r.lesson.category.name,
          "started_at": r.started_at or r.updated_at}
@@ -91,8 +91,8 @@ def home(request):
 @login_required
 def progress_page(request):
     user = request.user
-    summary = selectors.progress_summary(user=user)
     categories = selectors.category_progress_list(user=user)
+    summary = selectors.progress_summary(user=user, categories=categories)
     day_list, counts = selectors.category_series(user=user, categories=categories, days=HISTORY_DAYS)
     series = {slug: list(zip(day_list, values, strict=True)) for slug, values in counts.items()}
     overall = [(day, sum(counts[c.slug][i] for c in categories)) for i, day in enumerate(day_list)]

@@ -174,3 +174,20 @@ def test_week_and_today_figures_count_local_days_and_last_activity_reaches_back_
     assert summary.average_score == round(sum(scored) / len(scored), 4) == 0.5714  # 4 of 7: the unpublished 0.0 is not counted
     assert summary.daily_goal.today_minutes == round(records[lessons[0].pk].time_spent_seconds / 60)
     assert summary.last_activity == max(r.updated_at for r in records.values())
+
+
+def test_the_dashboard_home_reads_the_category_figures_once(client, user, catalog):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lessons.models import Category
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/home/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert all(name in page for name in Category.objects.values_list("name", flat=True))  # every bar is shown
+    category_rows = [q["sql"] for q in queries.captured_queries
+                     if q["sql"].lstrip().startswith('SELECT "lessons_category"."slug", "lessons_category"."name"')]
+    assert len(category_rows) == 1, category_rows
