@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 # Okabe & Ito (2008): eight colours that stay apart under the common colour-vision deficiencies.
@@ -48,6 +49,20 @@ class ChartTable:
 
     headers: list[str]
     rows: list[list[str]]
+
+    def html(self) -> SafeString:
+        """The table's head and body as escaped markup, each row's first cell its header: built here rather than by
+        template loops, which cost a few hundred template nodes on a page with a chart."""
+        head = format_html_join("", '<th scope="col">{}</th>', ((header or "—",) for header in self.headers))
+        body = format_html_join("", "<tr>{}</tr>", ((_table_row(row),) for row in self.rows))
+        return format_html("<thead><tr>{}</tr></thead><tbody>{}</tbody>", head, body)
+
+
+def _table_row(cells: list[str]) -> SafeString:
+    if not cells:
+        return mark_safe("")
+    rest = format_html_join("", '<td class="num">{}</td>', ((cell,) for cell in cells[1:]))
+    return format_html('<th scope="row">{}</th>{}', cells[0], rest)
 
 
 @dataclass(frozen=True)

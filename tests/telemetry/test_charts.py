@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from controlpanel.charts import bar_chart, line_chart
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -93,3 +96,23 @@ def test_long_category_names_get_horizontal_bars_with_every_name_written():
 def test_a_chart_of_zeros_is_empty():
     assert line_chart(title="z", series={"a": [(T0, 0), (T0 + timedelta(hours=1), 0)]}).empty
     assert not line_chart(title="z", series={"a": [(T0, 0), (T0 + timedelta(hours=1), 2)]}).empty
+
+
+TEMPLATE_TABLE = (  # the figures table as the chart partial wrote it with template loops
+    '<thead><tr>{% for header in table.headers %}<th scope="col">{{ header|default:"—" }}</th>{% endfor %}</tr></thead>'
+    '<tbody>{% for row in table.rows %}<tr>{% for cell in row %}{% if forloop.first %}<th scope="row">{{ cell }}</th>'
+    '{% else %}<td class="num">{{ cell }}</td>{% endif %}{% endfor %}</tr>{% endfor %}</tbody>'
+)
+
+cell_text = st.text(alphabet=st.sampled_from('ab 1<>&"\'—'), max_size=6)
+
+
+@settings(max_examples=100)
+@given(st.lists(cell_text, max_size=4), st.lists(st.lists(cell_text, max_size=4), max_size=5))
+def test_the_figures_table_is_the_markup_the_template_loops_made(headers, rows):
+    from django.template import Context, Template
+
+    from controlpanel.charts import ChartTable
+
+    table = ChartTable(headers=headers, rows=rows)
+    assert str(table.html()) == Template(TEMPLATE_TABLE).render(Context({"table": table}))
