@@ -437,7 +437,8 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     if len(rows) < limit and len(head) < count + (0 if exact else 1):
         skip, want = max(0, offset - len(head)), limit - len(rows)
         in_head = set(head)
-        pool = found if exact else engine.ids(skip + want + 1 + len(head))
+        reach_needed = skip + want + 1 + len(head)  # ids() gives the first matches in id order: found holds them
+        pool = found if exact or reach_needed <= len(found) else engine.ids(reach_needed)
         rest = [pk for pk in pool if pk not in in_head][skip:skip + want + 1]
         rows += rest[:want]
         has_next = len(rest) > want
