@@ -152,6 +152,58 @@ class LessonDetailOutputSerializer(serializers.Serializer):
         ]
 
 
+    @classmethod
+    def represent(cls, detail) -> dict:
+        """What ``cls(detail).data`` gives, without binding this serializer and its six nested ones per request.
+
+        The lesson page's read is one of the endpoints every learner opens; binding the fields cost
+        as much as its queries. The shape is the declared one above (the schema still comes from the
+        fields) and a test holds the two equal on generated lessons, checks, attempts and records.
+        """
+        lesson, record = detail.lesson, detail.record or LessonProgress()
+        return {
+            "slug": str(lesson.slug), "title": str(lesson.title),
+            "category": {"slug": str(lesson.category.slug), "name": str(lesson.category.name)},
+            "difficulty": int(lesson.difficulty), "style": str(lesson.style), "minutes": int(lesson.minutes),
+            "summary": str(lesson.summary), "tags": [str(tag) for tag in lesson.tags], "source": str(lesson.source),
+            "html": str(lesson.body_html),
+            "checks": [
+                {"order": int(check.order), "question": str(check.question),
+                 "choices": [str(choice) for choice in check.choices], "attempt": _attempt_fast(detail.attempt(check))}
+                for check in detail.checks
+            ],
+            "prerequisites": [{**_link(p), "completed": bool(p.completed)} for p in detail.prerequisites],
+            "prerequisites_met": bool(detail.prerequisites_met),
+            "previous": _link(detail.previous), "next": _link(detail.next),
+            "progress": {
+                "status": str(record.status), "mastery": str(record.mastery),
+                "score": _maybe(record.score, float), "best_score": _maybe(record.best_score, float),
+                "attempts": int(record.attempts), "time_spent_seconds": int(record.time_spent_seconds),
+                "started_at": _maybe(record.started_at, _DATETIME.to_representation),
+                "completed_at": _maybe(record.completed_at, _DATETIME.to_representation),
+            },
+        }
+
+
+_DATETIME = serializers.DateTimeField()  # its formatting (ISO 8601 in the current time zone), unbound
+
+
+def _maybe(value, convert):
+    return None if value is None else convert(value)
+
+
+def _link(link) -> dict | None:
+    return None if link is None else {"slug": str(link.slug), "title": str(link.title), "difficulty": int(link.difficulty)}
+
+
+def _attempt_fast(attempt) -> dict | None:
+    if attempt is None:
+        return None
+    return {"first_answer": int(attempt.first_answer), "first_correct": bool(attempt.first_correct),
+            "last_answer": _maybe(attempt.last_answer, int), "last_correct": _maybe(attempt.last_correct, bool),
+            "correct_answer": int(attempt.correct_answer), "explanation": str(attempt.explanation)}
+
+
 def _attempt_data(attempt) -> dict | None:
     return None if attempt is None else CheckAttemptSerializer(attempt).data
 

@@ -43,7 +43,7 @@ class LessonViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, slug=None):
         """One lesson: sanitized HTML, its checks (answers only for checks you attempted), prerequisites,
         previous/next in its category, your progress and mastery."""
-        return Response(s.LessonDetailOutputSerializer(selectors.lesson_detail(user=request.user, slug=slug)).data)
+        return Response(s.LessonDetailOutputSerializer.represent(selectors.lesson_detail(user=request.user, slug=slug)))
 
     @extend_schema(parameters=[s.RecommendationQueryInputSerializer], filters=False,
                    responses={200: s.RecommendationOutputSerializer(many=True), **error_responses(400, 401, 429)},
