@@ -350,6 +350,9 @@ SEARCH_RANK_CANDIDATES = env.int("SEARCH_RANK_CANDIDATES", default=100)
 # Turbo: a query word found inside more catalog words than this is "broad" and checked on
 # the rows the other words select instead of being expanded into those words.
 SEARCH_EXPANSION_LIMIT = env.int("SEARCH_EXPANSION_LIMIT", default=256)
+# Turbo on PostgreSQL: when the planner expects at most this share of the documents to match,
+# the matches come from the GIN indexes and are sorted instead of a walk of the primary key.
+SEARCH_GATHER_SHARE = env.float("SEARCH_GATHER_SHARE", default=0.2)
 
 # TELEMETRY: request counts and latency histograms are kept in each web process's memory and
 # flushed every TELEMETRY_FLUSH_SECONDS as additive upserts (no database write per request).
