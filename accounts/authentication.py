@@ -1,8 +1,10 @@
-"""API authentication: a session-bound JWT checked against its live session in one query."""
+"""API authentication: a session-bound JWT checked against its live session in one query, which also
+loads the user's preferences (read by most learner endpoints: time zone, daily goal, style)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db import connections, router
@@ -11,7 +13,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 
-from accounts.models import AuthSession, User
+from accounts.models import AuthSession, User, UserPreferences
 from accounts.tokens import SESSION_CLAIM, decode_access
 from controlpanel.sql import column, convert_row, converters_for
 
@@ -20,19 +22,30 @@ class TokenRejected(AuthenticationFailed):
     default_code = "token_not_valid"
 
 
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    user_converters: list
+    user_attnames: list[str]
+    preference_converters: list
+    preference_attnames: list[str]
+
+
 @lru_cache(maxsize=4)
-def _live_user_statement(alias: str) -> tuple[str, list, list[str]]:
+def _live_user_statement(alias: str) -> _Statement:
     """The "live session → active user" join as SQL, built once per database from the models.
 
     It is the statement ``User.objects.filter(pk=…, is_active=True, auth_sessions__pk=…,
-    auth_sessions__revoked_at__isnull=True, auth_sessions__expires_at__gt=now).first()`` runs;
-    the ORM spends ~20× longer compiling it than the database spends answering, on every API
-    request (docs/performance.md, P1), so it is compiled here once. Values go through the same
+    auth_sessions__revoked_at__isnull=True, auth_sessions__expires_at__gt=now).first()`` runs,
+    with the user's preferences row (if any) joined in, as ``select_related("preferences")``
+    would; the ORM spends ~20× longer compiling it than the database spends answering, on every
+    API request (docs/performance.md, P1), so it is compiled here once. Values go through the same
     converters the ORM applies, so the ``User`` built from the row is the one the ORM returns.
     """
     connection = connections[alias]
     qn = connection.ops.quote_name
     fields = list(User._meta.concrete_fields)
+    preference_fields = list(UserPreferences._meta.concrete_fields)
 
     def u(name: str) -> str:
         return column(connection, User, name)
@@ -40,24 +53,35 @@ def _live_user_statement(alias: str) -> tuple[str, list, list[str]]:
     def s(name: str) -> str:
         return column(connection, AuthSession, name)
 
-    columns = ", ".join(f"u.{qn(field.column)}" for field in fields)
+    columns = ", ".join([f"u.{qn(field.column)}" for field in fields]
+                        + [f"p.{qn(field.column)}" for field in preference_fields])
     sql = (
         f"SELECT {columns} FROM {qn(User._meta.db_table)} u"
         f" INNER JOIN {qn(AuthSession._meta.db_table)} s ON s.{s('user')} = u.{u('id')}"
+        f" LEFT JOIN {qn(UserPreferences._meta.db_table)} p"
+        f" ON p.{column(connection, UserPreferences, 'user')} = u.{u('id')}"
         f" WHERE u.{u('id')} = %s AND u.{u('is_active')} = %s AND s.{s('id')} = %s"
         f" AND s.{s('revoked_at')} IS NULL AND s.{s('expires_at')} > %s"
     )
-    return sql, converters_for(connection, User, [field.name for field in fields]), [field.attname for field in fields]
+    return _Statement(
+        sql=sql,
+        user_converters=converters_for(connection, User, [field.name for field in fields]),
+        user_attnames=[field.attname for field in fields],
+        preference_converters=converters_for(connection, UserPreferences, [field.name for field in preference_fields]),
+        preference_attnames=[field.attname for field in preference_fields],
+    )
 
 
 def live_session_user(user_id: int, session_id: str) -> User | None:
     """The active user whose session ``session_id`` is neither revoked nor expired, else ``None``.
 
+    The user's saved preferences come with it (``user.preferences``, no further query); a user
+    who never saved any has none, and ``preferences_of`` gives the defaults as before.
     Raises ``ValueError`` for a session id that is not a UUID.
     """
     alias = router.db_for_read(User)
     connection = connections[alias]
-    sql, converters, attnames = _live_user_statement(alias)
+    statement = _live_user_statement(alias)
     session_meta = AuthSession._meta
     params = [
         user_id,
@@ -66,11 +90,16 @@ def live_session_user(user_id: int, session_id: str) -> User | None:
         session_meta.get_field("expires_at").get_db_prep_value(timezone.now(), connection),
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    return User.from_db(alias, attnames, convert_row(connection, row, converters))
+    split = len(statement.user_attnames)
+    user = User.from_db(alias, statement.user_attnames, convert_row(connection, row[:split], statement.user_converters))
+    if row[split] is not None:  # the preferences row's id: the user has saved preferences
+        user.preferences = UserPreferences.from_db(
+            alias, statement.preference_attnames, convert_row(connection, row[split:], statement.preference_converters))
+    return user
 
 
 class SessionJWTAuthentication(BaseAuthentication):

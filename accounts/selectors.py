@@ -52,7 +52,8 @@ def preferences_of(*, user: User) -> UserPreferences:
     """The user's preferences, or the defaults when they never saved any (nothing is written).
 
     The one way every app reads a preference (time zone, daily goal, preferred style, turbo):
-    it reuses the row already loaded with the user (``select_related("preferences")``).
+    it reuses the row already loaded with the user (the API's authentication joins it in;
+    elsewhere ``select_related("preferences")``).
     """
     try:
         return user.preferences

@@ -322,6 +322,7 @@ def preferences_update(*, user: User, theme: str | None = None, turbo_default: b
             setattr(prefs, name, value)
     prefs.full_clean(exclude=["user"])
     prefs.save()
+    user.preferences = prefs  # what the rest of this request reads (preferences_of), not the row it started with
     return prefs
 
 

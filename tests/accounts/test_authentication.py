@@ -8,7 +8,9 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.authentication import live_session_user
-from accounts.models import AuthSession, User
+from accounts.models import AuthSession, User, UserPreferences
+from accounts.selectors import preferences_of
+from accounts.services import preferences_update
 from tests.conftest import login
 from tests.factories import UserFactory
 
@@ -35,6 +37,35 @@ def test_the_user_loaded_for_a_live_session_is_the_orm_user_field_for_field(api_
         assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
     assert loaded.last_login is not None and timezone.is_aware(loaded.last_login)
     assert timezone.is_aware(loaded.date_joined)
+
+
+def test_the_preferences_come_with_the_user_as_the_orm_reads_them(api_client, django_assert_num_queries):
+    user = UserFactory()
+    preferences_update(user=user, time_zone="Asia/Kathmandu", daily_goal_minutes=35, preferred_style="musical",
+                       turbo_default=False)
+    login(api_client, user.username)
+    loaded = live_session_user(user.pk, str(AuthSession.objects.get(user=user).pk))
+    expected = UserPreferences.objects.get(user=user)
+    with django_assert_num_queries(0):
+        preferences = preferences_of(user=loaded)
+    assert preferences.pk == expected.pk and not preferences._state.adding
+    for field in UserPreferences._meta.concrete_fields:
+        assert getattr(preferences, field.attname) == getattr(expected, field.attname), field.name
+    assert preferences.user is loaded
+    preferences_update(user=loaded, daily_goal_minutes=55)
+    assert preferences_of(user=loaded).daily_goal_minutes == 55  # the rest of the request sees the saved row
+
+
+def test_a_user_who_never_saved_preferences_gets_the_defaults_and_can_save_them(api_client):
+    user = UserFactory()
+    UserPreferences.objects.filter(user=user).delete()
+    login(api_client, user.username)
+    loaded = live_session_user(user.pk, str(AuthSession.objects.get(user=user).pk))
+    defaults = preferences_of(user=loaded)
+    assert defaults.pk is None and defaults.time_zone == "UTC" and defaults.turbo_default is True
+    preferences_update(user=loaded, daily_goal_minutes=50)
+    assert preferences_of(user=loaded).daily_goal_minutes == 50  # the rest of the request sees the saved row
+    assert UserPreferences.objects.get(user=user).daily_goal_minutes == 50
 
 
 @pytest.mark.parametrize("change", ["revoked", "expired", "inactive", "other_user"])
