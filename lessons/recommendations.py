@@ -214,9 +214,13 @@ def lesson_recommendations(*, user: User, limit: int = 5) -> list[Recommendation
     ]
     levels = category_levels(records=records, categories=categories)
     completed = [r.lesson_id for r in records if r.status == LessonProgress.Status.COMPLETED]
-    within_reach = Q(pk__in=[])
+    # Categories at the same level share one condition: a few levels, however many categories.
+    at_level: dict[int, list[int]] = {}
     for category_id, level in levels.items():
-        within_reach |= Q(category_id=category_id, difficulty__gte=level - 1, difficulty__lte=level + 1)
+        at_level.setdefault(level, []).append(category_id)
+    within_reach = Q(pk__in=[])
+    for level, category_ids in sorted(at_level.items()):
+        within_reach |= Q(category_id__in=category_ids, difficulty__range=(level - 1, level + 1))
     rows = list(Lesson.objects.published().filter(within_reach).exclude(pk__in=completed).values_list(
         "pk", "slug", "title", "category_id", "difficulty", "style", "minutes", "summary"))
     prerequisites: dict[int, list[int]] = {}
