@@ -142,6 +142,24 @@ class ProgressEventOutputSerializer(serializers.Serializer):
     def get_delta(self, event) -> int:
         return event.new - event.previous
 
+    @classmethod
+    def represent_many(cls, events) -> list[dict]:
+        """What ``cls(events, many=True).data`` gives, without binding this serializer and its two nested ones
+        per event: on a page of history that binding cost as much as the page's read. The shape is the
+        declared one above (the schema still comes from the fields) and a test holds the two equal."""
+        return [
+            {
+                "id": int(event.id),
+                "category": {"slug": str(event.category.slug), "name": str(event.category.name)},
+                "previous": int(event.previous), "new": int(event.new), "delta": event.new - event.previous,
+                "source": str(event.source),
+                "lesson": None if event.lesson is None else {"slug": str(event.lesson.slug),
+                                                             "title": str(event.lesson.title)},
+                "created_at": _TIMESTAMP.to_representation(event.created_at),
+            }
+            for event in events
+        ]
+
 
 class BadgeOutputSerializer(serializers.Serializer):
     code = serializers.CharField()

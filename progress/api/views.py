@@ -84,7 +84,7 @@ class ProgressViewSet(viewsets.GenericViewSet):
                                                  context={"zone": selectors.user_time_zone(user=request.user)})
         filters.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.progress_history(user=request.user, **filters.validated_data))
-        return self.get_paginated_response(s.ProgressEventOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(s.ProgressEventOutputSerializer.represent_many(page))
 
 
 class LessonActivityViewSet(viewsets.GenericViewSet):

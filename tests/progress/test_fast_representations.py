@@ -1,12 +1,14 @@
 """The hand-built API bodies of the hot progress reads equal what their declared serializers give."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from progress.api.serializers import SummaryOutputSerializer
+from progress.api.serializers import ProgressEventOutputSerializer, SummaryOutputSerializer
+from progress.models import ProgressEvent
 from progress.selectors import Badge, DailyGoal, ProgressSummary, WeekFigures
 
 ZONES = st.sampled_from([UTC, ZoneInfo("Pacific/Auckland"), ZoneInfo("America/St_Johns"), ZoneInfo("Europe/Berlin")])
@@ -33,3 +35,17 @@ summaries = st.builds(
 @given(summaries)
 def test_the_fast_summary_body_is_the_serializers(summary):
     assert SummaryOutputSerializer.represent(summary) == SummaryOutputSerializer(summary).data
+
+
+events = st.builds(
+    SimpleNamespace,
+    id=st.integers(min_value=1, max_value=2**62), category=st.builds(SimpleNamespace, slug=text, name=text),
+    previous=counts, new=counts, source=st.sampled_from(ProgressEvent.Source.values),
+    lesson=st.none() | st.builds(SimpleNamespace, slug=text, title=text), created_at=moments,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(events, max_size=5))
+def test_the_fast_history_page_is_the_serializers(page):
+    assert ProgressEventOutputSerializer.represent_many(page) == ProgressEventOutputSerializer(page, many=True).data
