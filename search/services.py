@@ -104,7 +104,7 @@ def search_run(*, user: User, query: str, turbo: bool | None = None, category: C
 
 
 @transaction.atomic
-def search_history_record(*, user: User, result: selectors.SearchResult) -> SearchHistory:
+def search_history_record(*, user: User, result: selectors.SearchResult) -> None:
     """Store one search, collapsing a repeat of the latest entry, and trim the history to SEARCH_HISTORY_LIMIT.
 
     A repeat is the same words (as the search reads them: case and punctuation aside), category
@@ -121,15 +121,13 @@ def search_history_record(*, user: User, result: selectors.SearchResult) -> Sear
         SearchHistory.objects.filter(pk=latest.pk).update(
             repeats=F("repeats") + 1, cached_runs=F("cached_runs") + int(result.cached), created_at=timezone.now(),
             **figures)
-        latest.refresh_from_db()
-        return latest
-    entry = SearchHistory.objects.create(user=user, category=result.category, turbo_used=result.turbo_used,
+        return
+    SearchHistory.objects.create(user=user, category=result.category, turbo_used=result.turbo_used,
                                          cached_runs=int(result.cached),
                                          **{"search_time": result.took_ms, "cached": result.cached, **figures})
     limit = max(0, settings.SEARCH_HISTORY_LIMIT)
     boundary = SearchHistory.objects.filter(user=user).order_by("-id").values("id")[limit:limit + 1]
     SearchHistory.objects.filter(user=user, id__lte=Subquery(boundary)).delete()
-    return entry
 
 
 def search_history_clear(*, user: User) -> int:
