@@ -410,12 +410,12 @@ class PostgresEngine:
         """Whether the planner expects ``select`` to match at most ``SEARCH_GATHER_SHARE`` of the documents.
 
         Asked for the first matches in id order, the planner walks the primary key and checks each
-        document's word vector and array until it has them: a few microseconds per document for its
-        estimate, but both are TOASTed, so each check reads and decompresses them (about 14 µs). For
-        a word in 5% of 100,000 documents the walk reads some 20,000 of them (about 300 ms); the GIN
-        indexes give the same matches in under 10 ms. Past about a fifth of the documents the walk
-        stops early enough to win, so its own estimate of the match count (EXPLAIN, planning only)
-        decides. A table never analysed (``reltuples`` -1) counts as one document.
+        document's word vector and array until it has them, pricing each check as nearly free; each
+        one decompresses both (7–14 µs). For a word in 5% of 100,000 documents the walk reads some
+        20,000 of them (150–300 ms); the GIN indexes give the same matches in under 10 ms. Past
+        about a fifth of the documents the walk stops early enough to win, so the planner's own
+        estimate of the match count (EXPLAIN, planning only) decides. A table never analysed
+        (``reltuples`` -1) counts as one document.
         """
         plan = _fetch(f"EXPLAIN (FORMAT JSON) {select}", params)[0][0]
         expected = plan[0]["Plan"]["Plan Rows"]

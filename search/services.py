@@ -123,8 +123,8 @@ def search_history_record(*, user: User, result: selectors.SearchResult) -> None
             **figures)
         return
     SearchHistory.objects.create(user=user, category=result.category, turbo_used=result.turbo_used,
-                                         cached_runs=int(result.cached),
-                                         **{"search_time": result.took_ms, "cached": result.cached, **figures})
+                                 cached_runs=int(result.cached),
+                                 **{"search_time": result.took_ms, "cached": result.cached, **figures})
     limit = max(0, settings.SEARCH_HISTORY_LIMIT)
     boundary = SearchHistory.objects.filter(user=user).order_by("-id").values("id")[limit:limit + 1]
     SearchHistory.objects.filter(user=user, id__lte=Subquery(boundary)).delete()
