@@ -313,15 +313,16 @@ class SqliteEngine:
 
     def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
             substrings: bool = True) -> list[int]:
-        """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title)."""
-        match = f"{{title}} : ({self.match})" if title else self.match
+        """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title, from the
+        titles' own index, which holds only the lessons whose title has a word)."""
+        table = index.TITLE_TABLE if title else index.STEM_TABLE
         broad, params = self._broad(("title",) if title else self.COLUMNS)
         restrict, restrict_params = "", []
         if among is not None:
             restrict, restrict_params = " AND f.rowid IN (SELECT value FROM json_each(%s))", [json.dumps(among)]
-        sql = (f"SELECT f.rowid FROM {index.STEM_TABLE} f {self.join} WHERE {index.STEM_TABLE} MATCH %s{broad}"
+        sql = (f"SELECT f.rowid FROM {table} f {self.join} WHERE {table} MATCH %s{broad}"
                f"{self.filter_sql}{restrict} AND f.rowid > %s ORDER BY f.rowid LIMIT %s")
-        return [r[0] for r in _fetch(sql, [match, *params, *self.filter_params, *restrict_params, after, limit])]
+        return [r[0] for r in _fetch(sql, [self.match, *params, *self.filter_params, *restrict_params, after, limit])]
 
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:

@@ -5,7 +5,8 @@ as the lesson it describes (the caller is the ``lessons_changed`` receiver, whic
 the writer's transaction). Tables, created by migration 0003:
 
 * SQLite: ``search_stem``, an FTS5 table with the ``porter`` tokenizer (stems and plurals,
-  bm25 ranking; the lesson id is its rowid), and ``search_word_trigram``, an FTS5 table with
+  bm25 ranking; the lesson id is its rowid), ``search_title``, the same over the title alone
+  (which matches hold every word in their title, migration 0009), and ``search_word_trigram``, an FTS5 table with
   the ``trigram`` tokenizer over the catalog's words (which words contain a query word: the
   substrings the plain scan matches, looked up in a table of words rather than of lessons).
 * PostgreSQL: ``search_document`` with a weighted ``tsvector`` in the ``english``
@@ -36,6 +37,7 @@ from search import text
 from search.models import SearchIndexState
 
 STEM_TABLE = "search_stem"
+TITLE_TABLE = "search_title"
 WORD_TRIGRAM_TABLE = "search_word_trigram"
 PG_TABLE = "search_document"
 WORD_TABLE = "search_word"
@@ -80,7 +82,8 @@ def _delete(cursor, ids: list[int]) -> None:
     if is_postgres():
         cursor.execute(f"DELETE FROM {PG_TABLE} WHERE lesson_id = ANY(%s)", [ids])
         return
-    cursor.execute(f"DELETE FROM {STEM_TABLE} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
+    for table in (STEM_TABLE, TITLE_TABLE):
+        cursor.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])
 
 
 def _insert(cursor, rows: list[dict]) -> None:
@@ -104,6 +107,8 @@ def _insert(cursor, rows: list[dict]) -> None:
             [(r["id"], r["title"], " ".join(map(str, r["tags"] or [])), r["category__name"], r["summary"],
               r["body_markdown"]) for r in rows],
         )
+        cursor.executemany(f"INSERT INTO {TITLE_TABLE} (rowid, title) VALUES (%s, %s)",
+                           [(r["id"], r["title"]) for r in rows])
     words = sorted(set().union(*(_words(r) for r in rows)))
     conflict = "ON CONFLICT (word) DO NOTHING" if is_postgres() else "ON CONFLICT DO NOTHING"
     for start in range(0, len(words), 2000):
@@ -158,7 +163,7 @@ def index_category(category_id: int) -> int:
 
 
 def _clear(cursor) -> None:
-    for table in [PG_TABLE, WORD_TABLE] if is_postgres() else [STEM_TABLE, WORD_TRIGRAM_TABLE, WORD_TABLE]:
+    for table in [PG_TABLE, WORD_TABLE] if is_postgres() else [STEM_TABLE, TITLE_TABLE, WORD_TRIGRAM_TABLE, WORD_TABLE]:
         cursor.execute(f"DELETE FROM {table}")
 
 
@@ -195,7 +200,7 @@ def rebuild(progress: Callable[[int, int], None] | None = None) -> int:
         if is_postgres():  # fresh statistics, or the planner guesses how common each word is
             cursor.execute(f"ANALYZE {PG_TABLE}, {WORD_TABLE}")
         else:  # merge each index's b-trees into one: fewer pages per lookup
-            for table in (STEM_TABLE, WORD_TRIGRAM_TABLE):
+            for table in (STEM_TABLE, TITLE_TABLE, WORD_TRIGRAM_TABLE):
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
     bump_version(documents=done)
     SearchIndexState.objects.filter(pk=SearchIndexState.SINGLETON_ID).update(
