@@ -389,9 +389,10 @@ class PostgresEngine:
             substrings: bool = True) -> list[int]:
         """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title).
 
-        Over the whole text, the matches come from the GIN indexes and are sorted when the planner
-        expects them in at most ``SEARCH_GATHER_SHARE`` of the documents (:meth:`_gather`); otherwise, and
-        for titles, the planner's own plan walks the primary key.
+        The matches come from the GIN indexes and are sorted when the planner expects them in at most
+        ``SEARCH_GATHER_SHARE`` of the documents (:meth:`_gather`); otherwise the planner's own plan walks
+        the primary key. Titles are asked the same way: a common word is in few titles, and the walk
+        reads a document for each title it checks.
         """
         where, params = self._where(title, substrings)
         restrict, restrict_params = "", []
@@ -400,7 +401,7 @@ class PostgresEngine:
         select = (f"SELECT d.lesson_id FROM {index.PG_TABLE} d {self.join} WHERE {where}{self.filter_sql}{restrict} "
                   "AND d.lesson_id > %s")
         params = [*params, *self.filter_params, *restrict_params, after]
-        if not title and among is None and self._gather(select, params):
+        if among is None and self._gather(select, params):
             sql = f"WITH matches AS MATERIALIZED ({select}) SELECT lesson_id FROM matches ORDER BY lesson_id LIMIT %s"
         else:
             sql = f"{select} ORDER BY d.lesson_id LIMIT %s"
