@@ -15,7 +15,7 @@ Turbo finds the union of two sets, each from an index the database maintains its
   the text that contains the query word is a word of the catalog (``search_word``), so the
   catalog words containing it are looked up in a trigram index over the vocabulary (SQLite's
   FTS5 ``trigram`` table, PostgreSQL's ``pg_trgm``) and the lessons holding one of them in the
-  lesson index (FTS5 terms; a GIN index over each document's word array). It is the plain
+  lesson index (FTS5 terms; on PostgreSQL the document's words are lexemes of its tsvector). It is the plain
   scan's question, so every lesson plain finds, turbo finds too. Words under three letters, or
   inside more than ``SEARCH_EXPANSION_LIMIT`` catalog words, are checked on the rows the other
   words select, and a query made only of them runs the plain scan.
@@ -334,9 +334,10 @@ class SqliteEngine:
 
 
 class PostgresEngine:
-    """Per word: its stems, typos and (last word) prefix in the ``english`` tsvector, or a catalog word containing
-    it in the document's word array; a broad word by ``ILIKE`` on the rows the others select. Title matches use
-    the title's own tsvector and word array. Words (letters and digits only) become tsquery operands."""
+    """Per word, one tsquery on the document's vector: its stems, typos and (last word) prefix in the ``english``
+    configuration, or a catalog word containing it (the vector's marked word lexemes); a broad word by ``ILIKE``
+    on the rows the others select. Title matches use the title's own vector. Words (letters and digits only)
+    become tsquery operands."""
 
     def __init__(self, query: Query):
         self.query = query
@@ -368,22 +369,33 @@ class PostgresEngine:
         return " && ".join(parts), params
 
     def _where(self, title: bool, substrings: bool) -> tuple[str, list]:
-        vector, array, text = ("d.title_vector", "d.title_words", "d.title") if title else ("d.vector", "d.words",
-                                                                                              "d.content")
+        """One ``@@`` per word on the same vector (its stems, typos, prefix, and the catalog words containing it as
+        marked lexemes), so the GIN index takes every word as a key of one scan and intersects them itself."""
+        vector, text = ("d.title_vector", "d.title") if title else ("d.vector", "d.content")
         parts, params = [], []
         for n, (word, inside) in enumerate(zip(self.query.words, self.containing, strict=True)):
             if inside is None:
                 parts.append(f"{text} ILIKE %s")
                 params.append(f"%{word}%")
                 continue
-            sql, operands = self._operands(n, prefix=not (substrings and inside))  # the array holds its prefixes
+            sql, operands = self._operands(n, prefix=not (substrings and inside))  # the words hold its prefixes
             if substrings and inside:
-                parts.append(f"({vector} @@ {sql} OR {array} && %s::text[])")
-                params += [*operands, list(inside)]
-            else:
-                parts.append(f"{vector} @@ {sql}")
-                params += operands
+                sql = f"({sql} || %s::tsquery)"
+                operands = [*operands, self._containing_tsquery(word, inside)]
+            parts.append(f"{vector} @@ {sql}")
+            params += operands
         return " AND ".join(parts), params
+
+    @staticmethod
+    def _containing_tsquery(word: str, inside: tuple[str, ...]) -> str:
+        """The catalog words containing ``word`` as a tsquery of marked lexemes (quoted: words hold letters and
+        digits only). Those starting with it are one prefix lexeme: ``inside`` holds every catalog word containing
+        it, so the prefix matches those and no other, and a row check tests one lexeme instead of each of them."""
+        starting = [w for w in inside if w.startswith(word)]
+        lexemes = [f"'{lexeme}'" for lexeme in index.marked(w for w in inside if not w.startswith(word))]
+        if starting:
+            lexemes.append(f"'{index.WORD_MARK}{word}':*")
+        return " | ".join(lexemes)
 
     def ids(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
             substrings: bool = True) -> list[int]:
@@ -412,8 +424,8 @@ class PostgresEngine:
         """Whether the planner expects ``select`` to match at most ``SEARCH_GATHER_SHARE`` of the documents.
 
         Asked for the first matches in id order, the planner walks the primary key and checks each
-        document's word vector and array until it has them, pricing each check as nearly free; each
-        one decompresses both (7–14 µs). For a word in 5% of 100,000 documents the walk reads some
+        document's vector until it has them, pricing each check as nearly free; each one
+        decompresses the vector (7–14 µs). For a word in 5% of 100,000 documents the walk reads some
         20,000 of them (150–300 ms); the GIN indexes give the same matches in under 10 ms. Past
         about a fifth of the documents the walk stops early enough to win, so the planner's own
         estimate of the match count (EXPLAIN, planning only) decides. A table never analysed

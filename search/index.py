@@ -10,8 +10,9 @@ the writer's transaction). Tables, created by migration 0003:
   the ``trigram`` tokenizer over the catalog's words (which words contain a query word: the
   substrings the plain scan matches, looked up in a table of words rather than of lessons).
 * PostgreSQL: ``search_document`` with a weighted ``tsvector`` in the ``english``
-  configuration, the title's own ``tsvector``, and the lesson's words and its title's words
-  as arrays (the tokenizer of ``search_word``), each with a GIN index; ``search_word`` has a
+  configuration that also holds the lesson's words (the tokenizer of ``search_word``) as
+  lexemes marked ``~`` (migration 0010), and the title's own ``tsvector`` made the same way,
+  each with a GIN index: one index scan answers every word of a search; ``search_word`` has a
   ``pg_trgm`` GIN index (which words contain a query word).
 * Both: ``search_word``, every distinct word of the catalog (with its reverse, for suffix
   lookups): the candidates of typo tolerance, "did you mean" and completions. Words are only
@@ -41,6 +42,9 @@ TITLE_TABLE = "search_title"
 WORD_TRIGRAM_TABLE = "search_word_trigram"
 PG_TABLE = "search_document"
 WORD_TABLE = "search_word"
+# PostgreSQL: a document's words are lexemes of its vector with this mark, which the ``english`` parser never
+# puts in a lexeme, so a word (``~colours``) never meets a stem (``colour``).
+WORD_MARK = "~"
 REBUILD_BATCH = 1000
 MAX_WORD_LENGTH = text.MAX_TOKEN_LENGTH
 
@@ -78,6 +82,11 @@ def _title_words(row: dict) -> set[str]:
     return _indexed_words(row["title"])
 
 
+def marked(words) -> list[str]:
+    """PostgreSQL: catalog words as the lexemes a document's vector holds them by, beside its stems (sorted)."""
+    return sorted(WORD_MARK + word for word in words)
+
+
 def _delete(cursor, ids: list[int]) -> None:
     if is_postgres():
         cursor.execute(f"DELETE FROM {PG_TABLE} WHERE lesson_id = ANY(%s)", [ids])
@@ -91,15 +100,16 @@ def _insert(cursor, rows: list[dict]) -> None:
         return
     if is_postgres():
         cursor.executemany(
-            f"INSERT INTO {PG_TABLE} (lesson_id, category_id, title, content, words, title_words, title_vector, vector) "
-            "VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('english', %s), "
+            f"INSERT INTO {PG_TABLE} (lesson_id, category_id, title, content, title_vector, vector) "
+            "VALUES (%s, %s, %s, %s, to_tsvector('english', %s) || array_to_tsvector(%s::text[]), "
             "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B') "
-            "|| setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D'))",
+            "|| setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D') "
+            "|| array_to_tsvector(%s::text[]))",
             [(r["id"], r["category_id"], r["title"],
               "\n".join((r["title"], _tags_text(r["tags"]), r["category__name"], r["summary"], r["body_markdown"])),
-              sorted(_words(r)), sorted(_title_words(r)), r["title"],
+              r["title"], marked(_title_words(r)),
               r["title"], " ".join(map(str, r["tags"] or [])) + " " + r["category__name"], r["summary"],
-              r["body_markdown"]) for r in rows],
+              r["body_markdown"], marked(_words(r))) for r in rows],
         )
     else:
         cursor.executemany(

@@ -4,7 +4,7 @@ Catalogs and queries are drawn from a tiny alphabet so that words often sit insi
 words, stems and typos collide, and the turbo limits are also run tiny so that every path is
 taken: substring and stem matches, typo expansions, words too short for trigrams, a capped
 candidate set with a bounded count, and pages beyond the ranked candidates. The suite runs on
-both storage shapes (SQLite FTS5; PostgreSQL tsvector, word arrays and pg_trgm with ``DATABASE_URL``
+both storage shapes (SQLite FTS5; PostgreSQL tsvector with marked words and pg_trgm with ``DATABASE_URL``
 set).
 """
 

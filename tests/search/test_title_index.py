@@ -1,7 +1,7 @@
 """The titles' own index answers exactly what the titles say, after any sequence of catalog changes.
 
 Turbo puts title matches first and finds them in an index of titles alone (SQLite's
-``search_title``, PostgreSQL's ``title_vector`` and ``title_words``), written beside the lesson
+``search_title``, PostgreSQL's ``title_vector``), written beside the lesson
 index on every change. A stateful test drives creations, retitles, unpublishing, deletions and
 rebuilds, and after each step checks that the index holds every published lesson's current title
 and nothing else, and that its answer for every probe word is the one the database's own
