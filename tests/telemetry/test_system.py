@@ -1,5 +1,6 @@
 """System sampling, rollups, thresholds with hysteresis, health probes and retention."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,6 +61,7 @@ def test_counters_from_another_boot_give_no_rates():
 
 def test_recording_a_sample_stores_it_with_rollups_and_threshold_states():
     services.system_sample_record()
+    time.sleep(0.05)  # the kernel counts CPU time in 10 ms ticks: samples closer than one tick have no rate
     services.system_sample_record()
     assert SystemSample.objects.count() == 2
     second = SystemSample.objects.order_by("-at").first()
