@@ -342,6 +342,7 @@ class PostgresEngine:
     def __init__(self, query: Query):
         self.query = query
         self.containing = query.containing or tuple(() for _ in query.words)
+        self._documents: float | None = None  # the planner's count of documents, read by the first _gather
         filters = query.filters
         conditions = [("d.category_id = %s", filters.category_id), ("l.difficulty = %s", filters.difficulty),
                       ("l.style = %s", filters.style or None)]
@@ -419,8 +420,7 @@ class PostgresEngine:
             sql = f"{select} ORDER BY d.lesson_id LIMIT %s"
         return [r[0] for r in _fetch(sql, [*params, limit])]
 
-    @staticmethod
-    def _gather(select: str, params: list) -> bool:
+    def _gather(self, select: str, params: list) -> bool:
         """Whether the planner expects ``select`` to match at most ``SEARCH_GATHER_SHARE`` of the documents.
 
         Asked for the first matches in id order, the planner walks the primary key and checks each
@@ -429,12 +429,13 @@ class PostgresEngine:
         20,000 of them (150–300 ms); the GIN indexes give the same matches in under 10 ms. Past
         about a fifth of the documents the walk stops early enough to win, so the planner's own
         estimate of the match count (EXPLAIN, planning only) decides. A table never analysed
-        (``reltuples`` -1) counts as one document.
+        (``reltuples`` -1) counts as one document; the size is read once per search.
         """
         plan = _fetch(f"EXPLAIN (FORMAT JSON) {select}", params)[0][0]
         expected = plan[0]["Plan"]["Plan Rows"]
-        total = _fetch("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [index.PG_TABLE])[0][0]
-        return expected <= settings.SEARCH_GATHER_SHARE * max(total, 1)
+        if self._documents is None:
+            self._documents = _fetch("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [index.PG_TABLE])[0][0]
+        return expected <= settings.SEARCH_GATHER_SHARE * max(self._documents, 1)
 
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
