@@ -392,9 +392,9 @@ class PostgresEngine:
         """The catalog words containing ``word`` as a tsquery of marked lexemes (quoted: words hold letters and
         digits only). Those starting with it are one prefix lexeme: ``inside`` holds every catalog word containing
         it, so the prefix matches those and no other, and a row check tests one lexeme instead of each of them."""
-        starting = [w for w in inside if w.startswith(word)]
-        lexemes = [f"'{lexeme}'" for lexeme in index.marked(w for w in inside if not w.startswith(word))]
-        if starting:
+        others = [w for w in inside if not w.startswith(word)]
+        lexemes = [f"'{lexeme}'" for lexeme in index.marked(others)]
+        if len(others) < len(inside):  # some start with it
             lexemes.append(f"'{index.WORD_MARK}{word}':*")
         return " | ".join(lexemes)
 

@@ -26,7 +26,7 @@ STEPS = {"steps checked": 0}
 
 
 def indexed_titles() -> dict[int, str]:
-    table = f"{index.PG_TABLE}" if index.is_postgres() else index.TITLE_TABLE
+    table = index.PG_TABLE if index.is_postgres() else index.TITLE_TABLE
     key = "lesson_id" if index.is_postgres() else "rowid"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {key}, title FROM {table}")
