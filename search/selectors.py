@@ -99,15 +99,8 @@ def _cache_set(key: str, value) -> None:
         logger.warning("search cache unavailable; result not cached", extra={"error": type(exc).__name__})
 
 
-_HIT_FIELDS = ("id", "slug", "title", "difficulty", "summary", "body_markdown", "category__slug", "category__name",
-               "style")
-
-
 def _hits(rows: list[tuple[int, float | None]], words: tuple[str, ...]) -> list[SearchHit]:
-    lessons = {
-        row[0]: row
-        for row in Lesson.objects.published().filter(pk__in=[pk for pk, _ in rows]).order_by().values_list(*_HIT_FIELDS)
-    }
+    lessons = backends.published_rows([pk for pk, _ in rows])
     hits = []
     for pk, score in rows:
         lesson = lessons.get(pk)

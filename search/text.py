@@ -26,7 +26,9 @@ SNIPPET_CHARS = 180
 
 _SPACE_CONTROLS = {"\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\u2028", "\u2029"}
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_MARKS = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.)\s+|[*_`~]+", re.M)
+# Block marks (headings, quotes, list items) where markdown has them: at the start of a line, before its text.
+_BLOCK_MARKS = re.compile(r"^[ \t]*(?:(?:#{1,6}|>|[-*+]|\d+\.)[ \t]+)+", re.M)
+_EMPHASIS = str.maketrans("", "", "*_`~")
 _SPACES = re.compile(r"\s+")
 
 
@@ -88,18 +90,14 @@ def normalized(text: str) -> str:
 
 
 def markdown_text(markdown: str) -> str:
-    """Readable text of (part of) a lesson body for snippets: links become their text, marks go."""
+    """Readable text of (part of) a lesson body for snippets: links become their text, block and emphasis marks
+    go, whitespace runs become one space."""
     text = _MARKDOWN_LINK.sub(_first_group, markdown) if "](" in markdown else markdown
-    text = _MARKDOWN_MARKS.sub(_first_group_or_empty, text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(_BLOCK_MARKS.sub("", text).translate(_EMPHASIS).split())
 
 
 def _first_group(match: re.Match) -> str:
     return match.group(1)
-
-
-def _first_group_or_empty(match: re.Match) -> str:
-    return match.group(1) or ""
 
 
 def allowed_typos(word: str) -> int:
@@ -122,18 +120,28 @@ def word_matches(token: str, words: tuple[str, ...]) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _screen(words: tuple[str, ...]) -> re.Pattern:
-    """A quick test a text must pass to hold a matching word: a query word or the start its stems share."""
+def _screen(words: tuple[str, ...], ignore_case: bool = False) -> re.Pattern:
+    """A quick test a (lower-case, unless ``ignore_case``) text must pass to hold a matching word: a query word or
+    the start its stems share."""
     pieces = {word[:max(3, len(word) - 3)] for word in words}
-    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)), re.IGNORECASE)
+    return re.compile("|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True)),
+                      re.IGNORECASE if ignore_case else 0)
 
 
 def _spans(text: str, words: tuple[str, ...], *, first: bool = False) -> list[tuple[int, int]]:
-    """Where the matching words of ``text`` are (only the first one with ``first``)."""
+    """Where the matching words of ``text`` are (only the first one with ``first``).
+
+    The screen runs over the lower-cased text, a plain search being several times quicker than one
+    ignoring case, when lower-casing keeps every character in its place (it does unless a letter's
+    lower case is longer, like "İ"); the text's words are what :func:`word_matches` judges.
+    """
     if not words:
         return []
-    spans, screen, at = [], _screen(words), 0
-    while (hit := screen.search(text, at)) is not None:
+    lowered = text.lower()
+    aligned = len(lowered) == len(text)
+    screen, haystack = _screen(words, not aligned), lowered if aligned else text
+    spans, at = [], 0
+    while (hit := screen.search(haystack, at)) is not None:
         start = hit.start()
         while start > 0 and WORD_RE.match(text[start - 1]):
             start -= 1
@@ -177,7 +185,6 @@ def snippet(text: str, words: tuple[str, ...], length: int = SNIPPET_CHARS, *, l
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_EMPHASIS = str.maketrans("", "", "*_`~")
 
 
 def sections(markdown: str) -> list[tuple[str, str | None]]:

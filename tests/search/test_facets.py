@@ -47,3 +47,18 @@ def test_every_result_carries_the_learners_status(auth_client, other_client, cat
     assert statuses == {"colour-wheel": "completed", "complementary-greys": "in_progress", "gesture": "not_started"}
     theirs = {hit["slug"]: hit["status"] for hit in search(other_client, q="colour").json()["results"]}
     assert set(theirs.values()) == {"not_started"}  # statuses are per learner, even from the shared cache
+
+
+def test_the_rows_a_result_page_is_built_from_are_the_orms(db, category):
+    from lessons.models import Lesson
+    from search import backends
+
+    shown = LessonFactory(category=category, title="Ünïcode “quotes” & <tags>", summary="Line one.\nLine two.",
+                          body_markdown="## Steps\n\n1. Paint.", style="visual", difficulty=4)
+    other = LessonFactory(title="Elsewhere", style="")
+    hidden = LessonFactory(category=category, is_published=False)
+    ids = [hidden.pk, other.pk, shown.pk, 10**9]
+    expected = {row[0]: row for row in
+                Lesson.objects.published().filter(pk__in=ids).values_list(*backends.HIT_FIELDS)}
+    assert backends.published_rows(ids) == expected
+    assert set(expected) == {shown.pk, other.pk}

@@ -12,6 +12,12 @@ def test_whole_words_are_highlighted_never_part_of_a_word():
     assert text.highlight("Watercolour wheel", ("colour",)) == "<mark>Watercolour</mark> wheel"
 
 
+def test_highlighting_ignores_case_even_where_lower_case_is_longer():
+    assert text.highlight("SHADOW side", ("shadow",)) == "<mark>SHADOW</mark> side"
+    # "İ" lower-cases to two characters: the marks still land on the words of the text as written.
+    assert text.highlight("İİİİİİİİİİ Shadow tail", ("shadow",)) == "İİİİİİİİİİ <mark>Shadow</mark> tail"
+
+
 def test_a_stem_of_the_query_word_is_highlighted_whole():
     assert text.highlight("Cast shadow", ("shadows",)) == "Cast <mark>shadow</mark>"
     assert text.highlight("A cat sat", ("shadows",)) == "A cat sat"
@@ -39,6 +45,11 @@ def test_a_match_in_a_heading_labels_its_section():
 def test_the_summary_is_the_snippet_when_it_matches():
     assert text.lesson_snippet("Soft shadows at dusk.", "## Steps\n\nshadow", ("shadow",)) == \
         "Soft <mark>shadows</mark> at dusk."
+
+
+def test_readable_text_drops_block_marks_at_line_starts_and_keeps_dashes_in_prose():
+    markdown = "Mix light - dark in 3. steps,\n- paint *it* **thin**\n  > 2. then `dry` it\n+ done #1"
+    assert text.markdown_text(markdown) == "Mix light - dark in 3. steps, paint it thin then dry it done #1"
 
 
 def eager_snippet(summary: str, body: str, words: tuple[str, ...]) -> str:
