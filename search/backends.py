@@ -117,16 +117,6 @@ def _lesson_ids_in(ids: list[int], column: str = "id") -> tuple[str, object]:
     return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(ids)
 
 
-def facets_of(ids: list[int]) -> dict:
-    """The facets of the lessons ``ids`` (one grouped query, the ids as one parameter), from the ``lesson_facets``
-    index alone: SQLite reads a row by its id otherwise, a page of lesson text per match."""
-    where, param = _lesson_ids_in(ids, "l.id")
-    indexed = "" if index.is_postgres() else " INDEXED BY lesson_facets"
-    return facet_counts(_fetch(f"SELECT c.slug, l.difficulty, l.style, count(*) FROM lessons_lesson l{indexed} "
-                               f"JOIN lessons_category c ON c.id = l.category_id WHERE {where} "
-                               "GROUP BY c.slug, l.difficulty, l.style", [param]))
-
-
 def published_rows(ids: list[int]) -> dict[int, tuple]:
     """The published lessons among ``ids`` by id, as ``Lesson.objects.published().values_list(*HIT_FIELDS)`` gives
     them (text and integers, which need no converting), in one statement written out: building the ORM's
@@ -341,6 +331,15 @@ class SqliteEngine:
                f"{self.filter_sql}{restrict} AND f.rowid > %s ORDER BY f.rowid LIMIT %s")
         return [r[0] for r in _fetch(sql, [self.match, *params, *self.filter_params, *restrict_params, after, limit])]
 
+    def first(self, limit: int) -> tuple[list[int], dict]:
+        """The first ``limit`` matching ids and the facets of all but the last: one grouped query over the
+        ``lesson_facets`` index alone (a lesson's row would be a page of lesson text per match)."""
+        found = self.ids(limit)
+        facets = _fetch("SELECT c.slug, l.difficulty, l.style, count(*) FROM lessons_lesson l INDEXED BY lesson_facets "
+                        "JOIN lessons_category c ON c.id = l.category_id WHERE l.id IN (SELECT value FROM json_each(%s)) "
+                        "GROUP BY c.slug, l.difficulty, l.style", [json.dumps(found[:limit - 1])])
+        return found, facet_counts(facets)
+
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
             return {}
@@ -360,11 +359,10 @@ class PostgresEngine:
         self.query = query
         self.containing = query.containing or tuple(() for _ in query.words)
         self._documents: float | None = None  # the planner's count of documents, read by the first _gather
-        filters = query.filters
-        conditions = [("d.category_id = %s", filters.category_id), ("l.difficulty = %s", filters.difficulty),
-                      ("l.style = %s", filters.style or None)]
+        filters = query.filters  # the document holds the facets (migration 0011)
+        conditions = [("d.category_id = %s", filters.category_id), ("d.difficulty = %s", filters.difficulty),
+                      ("d.style = %s", filters.style or None)]
         conditions = [(sql, value) for sql, value in conditions if value is not None]
-        self.join = "JOIN lessons_lesson l ON l.id = d.lesson_id" if filters.difficulty or filters.style else ""
         self.filter_sql = "".join(f" AND {sql}" for sql, _ in conditions)
         self.filter_params = [value for _, value in conditions]
 
@@ -422,20 +420,37 @@ class PostgresEngine:
         The matches come from the GIN indexes and are sorted when the planner expects them in at most
         ``SEARCH_GATHER_SHARE`` of the documents (:meth:`_gather`); otherwise the planner's own plan walks
         the primary key. Titles are asked the same way: a common word is in few titles, and the walk
-        reads a document for each title it checks.
+        reads a document for each title it checked.
         """
+        return [row[0] for row in self._first(limit, after, among, title, substrings)]
+
+    def first(self, limit: int) -> tuple[list[int], dict]:
+        """The first ``limit`` matching ids and the facets of all but the last, from the documents the same
+        statement reads to find them."""
+        rows = self._first(limit, facets=True)
+        counts: dict[tuple, int] = {}
+        for row in rows[:limit - 1]:
+            counts[row[1:]] = counts.get(row[1:], 0) + 1
+        return [row[0] for row in rows], facet_counts((*key, n) for key, n in counts.items())
+
+    def _first(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
+               substrings: bool = True, facets: bool = False) -> list[tuple]:
         where, params = self._where(title, substrings)
         restrict, restrict_params = "", []
         if among is not None:
             restrict, restrict_params = " AND d.lesson_id = ANY(%s)", [among]
-        select = (f"SELECT d.lesson_id FROM {index.PG_TABLE} d {self.join} WHERE {where}{self.filter_sql}{restrict} "
+        columns = "d.lesson_id, d.category_id, d.difficulty, d.style" if facets else "d.lesson_id"
+        select = (f"SELECT {columns} FROM {index.PG_TABLE} d WHERE {where}{self.filter_sql}{restrict} "
                   "AND d.lesson_id > %s")
         params = [*params, *self.filter_params, *restrict_params, after]
         if among is None and self._gather(select, params):
-            sql = f"WITH matches AS MATERIALIZED ({select}) SELECT lesson_id FROM matches ORDER BY lesson_id LIMIT %s"
+            sql = f"WITH matches AS MATERIALIZED ({select}) SELECT * FROM matches ORDER BY lesson_id LIMIT %s"
         else:
             sql = f"{select} ORDER BY d.lesson_id LIMIT %s"
-        return [r[0] for r in _fetch(sql, [*params, limit])]
+        if facets:  # the limit is a fence: the join cannot change how the matches are found
+            sql = (f"SELECT m.lesson_id, c.slug, m.difficulty, m.style FROM ({sql}) m "
+                   "JOIN lessons_category c ON c.id = m.category_id ORDER BY m.lesson_id")
+        return _fetch(sql, [*params, limit])
 
     def _gather(self, select: str, params: list) -> bool:
         """Whether the planner expects ``select`` to match at most ``SEARCH_GATHER_SHARE`` of the documents.
@@ -478,7 +493,7 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     if not engine.usable:  # every word is broad: the scan is the fastest way
         return plain_search(words, filters=filters, offset=offset, limit=limit)
     cap, reach = settings.SEARCH_RANK_CANDIDATES, settings.SEARCH_COUNT_LIMIT
-    found = engine.ids(reach + 1)
+    found, facets = engine.first(reach + 1)
     exact = len(found) <= reach
     count = len(found) if exact else reach
     if not found:
@@ -503,7 +518,6 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
         has_next = len(rest) > want
     if exact:
         has_next = offset + limit < count
-    facets = facets_of(found[:reach])
     return Matches(rows=[(pk, round(scores.get(pk, 0.0), 6)) for pk in rows], count=count, count_exact=exact,
                    has_next=has_next, strategy="index", facets=facets,
                    typos=tuple(dict.fromkeys(t for typos in query.typos for t in typos)))

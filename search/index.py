@@ -9,7 +9,8 @@ the writer's transaction). Tables, created by migration 0003:
   (which matches hold every word in their title, migration 0009), and ``search_word_trigram``, an FTS5 table with
   the ``trigram`` tokenizer over the catalog's words (which words contain a query word: the
   substrings the plain scan matches, looked up in a table of words rather than of lessons).
-* PostgreSQL: ``search_document`` with a weighted ``tsvector`` in the ``english``
+* PostgreSQL: ``search_document`` (with the lesson's category, difficulty and style: the facets, migration
+  0011) with a weighted ``tsvector`` in the ``english``
   configuration that also holds the lesson's words (the tokenizer of ``search_word``) as
   lexemes marked ``~`` (migration 0010), and the title's own ``tsvector`` made the same way,
   each with a GIN index: one index scan answers every word of a search; ``search_word`` has a
@@ -48,7 +49,7 @@ WORD_MARK = "~"
 REBUILD_BATCH = 1000
 MAX_WORD_LENGTH = text.MAX_TOKEN_LENGTH
 
-_FIELDS = ("id", "category_id", "title", "tags", "category__name", "summary", "body_markdown")
+_FIELDS = ("id", "category_id", "difficulty", "style", "title", "tags", "category__name", "summary", "body_markdown")
 
 
 def is_postgres() -> bool:
@@ -100,12 +101,12 @@ def _insert(cursor, rows: list[dict]) -> None:
         return
     if is_postgres():
         cursor.executemany(
-            f"INSERT INTO {PG_TABLE} (lesson_id, category_id, title, content, title_vector, vector) "
-            "VALUES (%s, %s, %s, %s, to_tsvector('english', %s) || array_to_tsvector(%s::text[]), "
+            f"INSERT INTO {PG_TABLE} (lesson_id, category_id, difficulty, style, title, content, title_vector, vector) "
+            "VALUES (%s, %s, %s, %s, %s, %s, to_tsvector('english', %s) || array_to_tsvector(%s::text[]), "
             "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B') "
             "|| setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D') "
             "|| array_to_tsvector(%s::text[]))",
-            [(r["id"], r["category_id"], r["title"],
+            [(r["id"], r["category_id"], r["difficulty"], r["style"], r["title"],
               "\n".join((r["title"], _tags_text(r["tags"]), r["category__name"], r["summary"], r["body_markdown"])),
               r["title"], marked(_title_words(r)),
               r["title"], " ".join(map(str, r["tags"] or [])) + " " + r["category__name"], r["summary"],

@@ -4,12 +4,14 @@ import pytest
 
 from lessons.models import LessonProgress
 from tests.search.conftest import search
-from tests.search.factories import LessonFactory
+from tests.search.factories import LessonFactory, save_lesson
 
 
 @pytest.fixture
 def styled(db, catalog):
-    catalog["wheel"].__class__.objects.filter(pk=catalog["wheel"].pk).update(difficulty=2, style="analytical")
+    wheel = catalog["wheel"]
+    wheel.difficulty, wheel.style = 2, "analytical"
+    save_lesson(wheel)  # as the lessons services change it: the search index follows
     LessonFactory(slug="colour-notes", title="Colour notes", category=catalog["wheel"].category, difficulty=2,
                   style="narrative")
     return catalog
