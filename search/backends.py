@@ -51,7 +51,9 @@ weight is next to nothing.
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
@@ -358,7 +360,7 @@ class PostgresEngine:
     def __init__(self, query: Query):
         self.query = query
         self.containing = query.containing or tuple(() for _ in query.words)
-        self._documents: float | None = None  # the planner's count of documents, read by the first _gather
+        self._plans: dict[tuple[bool, bool], bool] = {}  # (title, substrings): gather, as _gather decided
         filters = query.filters  # the document holds the facets (migration 0011)
         conditions = [("d.category_id = %s", filters.category_id), ("d.difficulty = %s", filters.difficulty),
                       ("d.style = %s", filters.style or None)]
@@ -443,7 +445,7 @@ class PostgresEngine:
         select = (f"SELECT {columns} FROM {index.PG_TABLE} d WHERE {where}{self.filter_sql}{restrict} "
                   "AND d.lesson_id > %s")
         params = [*params, *self.filter_params, *restrict_params, after]
-        if among is None and self._gather(select, params):
+        if among is None and self._gathers(title, substrings, select, params):
             sql = f"WITH matches AS MATERIALIZED ({select}) SELECT * FROM matches ORDER BY lesson_id LIMIT %s"
         else:
             sql = f"{select} ORDER BY d.lesson_id LIMIT %s"
@@ -452,7 +454,16 @@ class PostgresEngine:
                    "JOIN lessons_category c ON c.id = m.category_id ORDER BY m.lesson_id")
         return _fetch(sql, [*params, limit])
 
-    def _gather(self, select: str, params: list) -> bool:
+    def _gathers(self, title: bool, substrings: bool, select: str, params: list) -> bool:
+        """:meth:`_gather`'s answer, asked once per search and shape of condition. Every title match is a match,
+        so when the matches are few enough to gather, the title matches are too."""
+        key = (title, substrings)
+        if key not in self._plans:
+            self._plans[key] = True if title and self._plans.get((False, substrings)) else self._gather(select, params)
+        return self._plans[key]
+
+    @staticmethod
+    def _gather(select: str, params: list) -> bool:
         """Whether the planner expects ``select`` to match at most ``SEARCH_GATHER_SHARE`` of the documents.
 
         Asked for the first matches in id order, the planner walks the primary key and checks each
@@ -460,14 +471,10 @@ class PostgresEngine:
         decompresses the vector (7–14 µs). For a word in 5% of 100,000 documents the walk reads some
         20,000 of them (150–300 ms); the GIN indexes give the same matches in under 10 ms. Past
         about a fifth of the documents the walk stops early enough to win, so the planner's own
-        estimate of the match count (EXPLAIN, planning only) decides. A table never analysed
-        (``reltuples`` -1) counts as one document; the size is read once per search.
+        estimate of the match count (EXPLAIN, planning only) decides, against its count of documents.
         """
         plan = _fetch(f"EXPLAIN (FORMAT JSON) {select}", params)[0][0]
-        expected = plan[0]["Plan"]["Plan Rows"]
-        if self._documents is None:
-            self._documents = _fetch("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [index.PG_TABLE])[0][0]
-        return expected <= settings.SEARCH_GATHER_SHARE * max(self._documents, 1)
+        return plan[0]["Plan"]["Plan Rows"] <= settings.SEARCH_GATHER_SHARE * planned_documents()
 
     def scores(self, ids: list[int]) -> dict[int, float]:
         if not ids:
@@ -476,6 +483,21 @@ class PostgresEngine:
         sql = (f"SELECT lesson_id, ts_rank(vector, q) FROM {index.PG_TABLE}, (SELECT {tsquery}) AS t(q) "
                "WHERE lesson_id = ANY(%s) AND vector @@ q")
         return {pk: float(rank) for pk, rank in _fetch(sql, [*params, ids])}
+
+
+_PLANNED = {"documents": 1.0, "read_at": -math.inf}
+PLANNED_SECONDS = 60.0
+
+
+def planned_documents() -> float:
+    """The planner's count of documents (``reltuples``; a table never analysed counts as one), read at most once a
+    minute per process: it only chooses between two plans that give the same pages, and changes when the
+    table is analysed, not with each lesson."""
+    now = time.monotonic()
+    if now - _PLANNED["read_at"] >= PLANNED_SECONDS:
+        rows = _fetch("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [index.PG_TABLE])
+        _PLANNED.update(documents=max(float(rows[0][0]), 1.0), read_at=now)
+    return _PLANNED["documents"]
 
 
 def engine_for(query: Query):
