@@ -122,6 +122,19 @@ def test_the_depth_limit_is_exact(api_client):
 
 # 2. SQLite settings whatever names the database -------------------------------------------------
 
+def test_sqlite_connections_read_through_memory_mapped_pages(tmp_path):
+    import sqlite3
+
+    var = {"CONTROLPANEL_VAR_DIR": str(tmp_path / "var")}
+    for env, expected in (({}, 256 * 1024 * 1024), ({"SQLITE_MMAP_BYTES": "0"}, 0)):
+        options = settings_with({**var, **env}, "DATABASES")["DATABASES"]["default"]["OPTIONS"]
+        database = sqlite3.connect(tmp_path / "mapped.sqlite3")
+        database.executescript(options["init_command"])
+        assert database.execute("PRAGMA mmap_size").fetchone() == (expected,)
+        assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        database.close()
+
+
 def test_a_sqlite_database_url_gets_the_same_safety_settings_as_the_default(tmp_path):
     var = {"CONTROLPANEL_VAR_DIR": str(tmp_path / "var")}
     default = settings_with(var, "DATABASES")["DATABASES"]["default"]
