@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models import F, FilteredRelation, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from controlpanel.errors import NotFoundError
+from lessons import fastpaths
 from lessons.filters import LessonFilterSet
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 from lessons.recommendations import Recommendation, lesson_recommendations  # noqa: F401 (public selector)
@@ -124,34 +125,19 @@ class LessonDetail:
                             correct_answer=check.answer, explanation=check.explanation)
 
 
-def _neighbour(lesson: Lesson, *, before: bool) -> LessonLink | None:
-    """The previous/next published lesson of the same category in catalog order (difficulty, title)."""
-    same = Lesson.objects.published().filter(category_id=lesson.category_id)
-    if before:
-        qs = same.filter(Q(difficulty__lt=lesson.difficulty) | Q(difficulty=lesson.difficulty, title__lt=lesson.title))
-        qs = qs.order_by("-difficulty", "-title")
-    else:
-        qs = same.filter(Q(difficulty__gt=lesson.difficulty) | Q(difficulty=lesson.difficulty, title__gt=lesson.title))
-        qs = qs.order_by("difficulty", "title")
-    row = qs.values_list("slug", "title", "difficulty").first()
-    return LessonLink(*row) if row else None
-
-
 def lesson_detail(*, user: User, slug: str) -> LessonDetail:
-    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Six queries."""
+    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Five queries: the neighbours and the
+    prerequisites (with the learner's completion of each) are hand-written statements (lessons.fastpaths)."""
     lesson = lesson_get_published(slug=slug)
-    done = LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"), status=LessonProgress.Status.COMPLETED)
-    prerequisites = [
-        LessonLink(slug=s, title=t, difficulty=d, completed=c)
-        for s, t, d, c in lesson.prerequisites.annotate(completed=Exists(done))
-        .order_by("difficulty", "title").values_list("slug", "title", "difficulty", "completed")
-    ]
+    previous, following = fastpaths.neighbours(category_id=lesson.category_id, difficulty=lesson.difficulty,
+                                               title=lesson.title)
     return LessonDetail(
         lesson=lesson,
         checks=list(lesson.checks.order_by("order")),
-        prerequisites=prerequisites,
-        previous=_neighbour(lesson, before=True),
-        next=_neighbour(lesson, before=False),
+        prerequisites=[LessonLink(slug=s, title=t, difficulty=d, completed=c)
+                       for s, t, d, c in fastpaths.prerequisites(lesson_id=lesson.pk, user_id=user.pk)],
+        previous=LessonLink(*previous) if previous else None,
+        next=LessonLink(*following) if following else None,
         record=LessonProgress.objects.filter(user=user, lesson=lesson).first(),
     )
 

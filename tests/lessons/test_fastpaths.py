@@ -1,0 +1,55 @@
+"""The lesson page's hand-written statements equal the ORM expressions they replace, on generated catalogs."""
+
+import pytest
+from django.db.models import Exists, OuterRef, Q
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lessons import fastpaths
+from lessons.models import Lesson, LessonProgress
+from tests.lessons.factories import CategoryFactory, LessonFactory
+
+pytestmark = pytest.mark.django_db
+
+# Titles that tie on difficulty and differ by case, accents and punctuation: the database's collation orders them.
+TITLES = ["apple", "Apple pie", "banana", "Banana", "éclair", "eclair", "zest", "Zest!", "1 two", "mango"]
+lesson_specs = st.lists(st.tuples(st.sampled_from(TITLES), st.integers(1, 3), st.integers(0, 1), st.booleans()),
+                        min_size=1, max_size=10, unique_by=lambda spec: spec[0])
+
+
+def orm_neighbour(lesson: Lesson, *, before: bool):
+    same = Lesson.objects.published().filter(category_id=lesson.category_id)
+    if before:
+        qs = same.filter(Q(difficulty__lt=lesson.difficulty) | Q(difficulty=lesson.difficulty, title__lt=lesson.title))
+        qs = qs.order_by("-difficulty", "-title")
+    else:
+        qs = same.filter(Q(difficulty__gt=lesson.difficulty) | Q(difficulty=lesson.difficulty, title__gt=lesson.title))
+        qs = qs.order_by("difficulty", "title")
+    return qs.values_list("slug", "title", "difficulty").first()
+
+
+def orm_prerequisites(lesson: Lesson, user) -> list[tuple]:
+    done = LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"), status=LessonProgress.Status.COMPLETED)
+    return list(lesson.prerequisites.annotate(completed=Exists(done)).order_by("difficulty", "title")
+                .values_list("slug", "title", "difficulty", "completed"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=lesson_specs, links=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=12),
+       statuses=st.dictionaries(st.integers(0, 9), st.sampled_from(LessonProgress.Status.values)))
+def test_neighbours_and_prerequisites_equal_the_orm(user, other_user, specs, links, statuses):
+    Lesson.objects.all().delete()
+    categories = [CategoryFactory(), CategoryFactory()]
+    lessons = [LessonFactory(title=title, difficulty=difficulty, category=categories[category], is_published=published)
+               for title, difficulty, category, published in specs]
+    for a, b in links:
+        if a < len(lessons) and b < len(lessons) and a != b:
+            lessons[a].prerequisites.add(lessons[b])
+    for n, status in statuses.items():
+        if n < len(lessons):
+            LessonProgress.objects.create(user=user if n % 3 else other_user, lesson=lessons[n], status=status)
+    for lesson in lessons:
+        assert fastpaths.neighbours(category_id=lesson.category_id, difficulty=lesson.difficulty,
+                                    title=lesson.title) == (orm_neighbour(lesson, before=True),
+                                                            orm_neighbour(lesson, before=False))
+        assert fastpaths.prerequisites(lesson_id=lesson.pk, user_id=user.pk) == orm_prerequisites(lesson, user)
