@@ -33,8 +33,7 @@ def _run(statements):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("search", "0010_postgres_words_in_vectors"),
-        ("lessons", "0003_lesson_facets_index"),
+        ("search", "0010_postgres_words_in_vectors"),  # the lessons' difficulty and style date from their 0001
     ]
 
     operations = [
