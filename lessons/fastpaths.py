@@ -1,21 +1,26 @@
-"""Hand-written statements for the lesson page's reads, the one place the lessons app bypasses the ORM.
+"""Hand-written statements for the lesson page's and the recommendations' reads, the one place the lessons app
+bypasses the ORM.
 
 A lesson page (``lessons/{slug}/`` and the dashboard's lesson viewer) shows the lesson's
-neighbours in catalog order and its prerequisites with the learner's completion of each. The
-ORM forms of these reads (two ordered OR filters, an ``Exists`` annotation) took several times
-longer to compile than the database takes to answer, on every lesson a learner opens
-(docs/performance.md P9). These statements compute what those ORM expressions did, with every
-name read from the models' metadata and every value passed as a parameter; they return text,
-integers and booleans only, which need no converting. ``tests/lessons/test_fastpaths.py`` holds
-them equal to the ORM's on generated catalogs.
+neighbours in catalog order and its prerequisites with the learner's completion of each; the
+recommendations (``lessons/recommendations/`` and the home page) read the categories with their
+published counts, the learner's lesson rows and the candidate lessons. The ORM forms of these
+reads (ordered OR filters, an ``Exists`` annotation, a filtered count, a few joins) took several
+times longer to compile than the database takes to answer (docs/performance.md P9). These
+statements compute what those ORM expressions did, with every name read from the models'
+metadata and every value passed as a parameter; datetimes and booleans pass through the ORM's
+own converters (``controlpanel.sql``). ``tests/lessons/test_fastpaths.py`` holds each equal to
+its ORM expression on generated catalogs.
 """
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 
-from controlpanel.sql import column
-from lessons.models import Lesson, LessonProgress
+from controlpanel.sql import column, convert_row, converters_for
+from lessons.models import Category, Lesson, LessonProgress
 
 
 def _lesson_col(field: str, table: str = "l") -> str:
@@ -61,3 +66,86 @@ def prerequisites(*, lesson_id: int, user_id: int) -> list[tuple[str, str, int, 
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, LessonProgress.Status.COMPLETED, lesson_id])
         return [(slug, title, difficulty, bool(done)) for slug, title, difficulty, done in cursor.fetchall()]
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _among(expression: str, ids: list[int], *, negate: bool = False) -> tuple[str, object]:
+    """``expression`` in (or not in) ``ids``, the list as one parameter however long it is."""
+    if connection.vendor == "postgresql":
+        return (f"NOT ({expression} = ANY(%s))" if negate else f"{expression} = ANY(%s)"), list(ids)
+    return f"{expression} {'NOT IN' if negate else 'IN'} (SELECT value FROM json_each(%s))", json.dumps(list(ids))  # noqa: S608
+
+
+def categories_with_published() -> list[tuple[int, str, str, int, int]]:
+    """Every category in catalog order (``order``, then ``name``) as ``(id, slug, name, order, published)``,
+    ``published`` counting its published lessons."""
+    q = connection.ops.quote_name
+
+    def col(field: str) -> str:
+        return f"c.{column(connection, Category, field)}"
+
+    return _fetch(
+        f"SELECT {col('id')}, {col('slug')}, {col('name')}, {col('order')}, "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {q(Lesson._meta.db_table)} l WHERE {_lesson_col('category')} = {col('id')} "
+        f"AND {_lesson_col('is_published')} = %s) FROM {q(Category._meta.db_table)} c ORDER BY {col('order')}, {col('name')}",
+        [True])
+
+
+RECORD_FIELDS = ("lesson_id", "lesson__category_id", "lesson__difficulty", "lesson__style", "lesson__title", "status",
+                 "score", "completed_at", "lesson__is_published")
+
+
+def progress_records(*, user_id: int) -> list[tuple]:
+    """The learner's lesson rows with their lessons, as ``LessonProgress.objects.filter(user=...)
+    .values_list(*RECORD_FIELDS)`` gives them (in no particular order)."""
+    q = connection.ops.quote_name
+
+    def progress(field: str) -> str:
+        return f"p.{column(connection, LessonProgress, field)}"
+
+    rows = _fetch(
+        f"SELECT {progress('lesson')}, {_lesson_col('category')}, {_lesson_col('difficulty')}, {_lesson_col('style')}, "  # noqa: S608
+        f"{_lesson_col('title')}, {progress('status')}, {progress('score')}, {progress('completed_at')}, "
+        f"{_lesson_col('is_published')} FROM {q(LessonProgress._meta.db_table)} p "
+        f"INNER JOIN {q(Lesson._meta.db_table)} l ON {_lesson_col('id')} = {progress('lesson')} "
+        f"WHERE {progress('user')} = %s", [user_id])
+    completed_at = converters_for(connection, LessonProgress, ["completed_at"])
+    published = converters_for(connection, Lesson, ["is_published"])
+    return [(*row[:7], convert_row(connection, [row[7]], completed_at)[0], convert_row(connection, [row[8]], published)[0])
+            for row in rows]
+
+
+CANDIDATE_FIELDS = ("pk", "slug", "title", "category_id", "difficulty", "style", "minutes", "summary")
+
+
+def candidates(*, reach: dict[int, list[int]], completed: list[int]) -> list[tuple]:
+    """The published lessons within one difficulty of a level in its categories (``reach``: level -> category
+    ids), other than ``completed``, as ``(*CANDIDATE_FIELDS)`` (in no particular order)."""
+    reaches, params = [], [True]
+    for level, category_ids in sorted(reach.items()):
+        among, ids = _among(_lesson_col("category"), category_ids)
+        reaches.append(f"({among} AND {_lesson_col('difficulty')} BETWEEN %s AND %s)")
+        params += [ids, level - 1, level + 1]
+    if not reaches:
+        return []
+    not_done, done = _among(_lesson_col("id"), completed, negate=True)
+    picked = ", ".join(_lesson_col("id" if name == "pk" else name) for name in CANDIDATE_FIELDS)
+    return _fetch(f"SELECT {picked} FROM {connection.ops.quote_name(Lesson._meta.db_table)} l "  # noqa: S608
+                  f"WHERE {_lesson_col('is_published')} = %s AND ({' OR '.join(reaches)}) AND {not_done}",
+                  [*params, done])
+
+
+def prerequisite_links(*, lesson_ids: list[int]) -> list[tuple[int, int]]:
+    """``(lesson id, prerequisite id)`` for every prerequisite of ``lesson_ids``."""
+    if not lesson_ids:
+        return []
+    through = Lesson.prerequisites.through
+    from_lesson, to_lesson = (column(connection, through, name) for name in ("from_lesson", "to_lesson"))
+    among, ids = _among(from_lesson, lesson_ids)
+    return _fetch(f"SELECT {from_lesson}, {to_lesson} FROM {connection.ops.quote_name(through._meta.db_table)} "  # noqa: S608
+                  f"WHERE {among}", [ids])

@@ -24,11 +24,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db.models import Count, Q
-
 from accounts.models import User
 from accounts.selectors import preferences_of
-from lessons.models import Category, Lesson, LessonProgress
+from lessons import fastpaths
+from lessons.models import LessonProgress
 
 PASSING_SCORE = 0.6
 MAX_LIMIT = 20
@@ -197,20 +196,15 @@ def _preferred_style(user: User) -> str | None:
 
 
 def lesson_recommendations(*, user: User, limit: int = 5) -> list[Recommendation]:
-    """Ranked recommendations for ``user``; five queries whatever the history's length."""
+    """Ranked recommendations for ``user``; five queries whatever the history's length, four of them hand-written
+    (lessons.fastpaths)."""
     limit = max(1, min(MAX_LIMIT, int(limit)))
-    categories = [
-        CategoryInfo(id=pk, slug=slug, name=name, order=order, published=published)
-        for pk, slug, name, order, published in Category.objects.annotate(
-            published=Count("lessons", filter=Q(lessons__is_published=True))
-        ).order_by("order", "name").values_list("pk", "slug", "name", "order", "published")
-    ]
+    categories = [CategoryInfo(id=pk, slug=slug, name=name, order=order, published=published)
+                  for pk, slug, name, order, published in fastpaths.categories_with_published()]
     records = [
         Record(lesson_id=row[0], category_id=row[1], difficulty=row[2], style=row[3], title=row[4], status=row[5],
                score=row[6], completed_at=row[7], published=row[8])
-        for row in LessonProgress.objects.filter(user=user).values_list(
-            "lesson_id", "lesson__category_id", "lesson__difficulty", "lesson__style", "lesson__title", "status",
-            "score", "completed_at", "lesson__is_published")
+        for row in fastpaths.progress_records(user_id=user.pk)
     ]
     levels = category_levels(records=records, categories=categories)
     completed = [r.lesson_id for r in records if r.status == LessonProgress.Status.COMPLETED]
@@ -218,16 +212,9 @@ def lesson_recommendations(*, user: User, limit: int = 5) -> list[Recommendation
     at_level: dict[int, list[int]] = {}
     for category_id, level in levels.items():
         at_level.setdefault(level, []).append(category_id)
-    within_reach = Q(pk__in=[])
-    for level, category_ids in sorted(at_level.items()):
-        within_reach |= Q(category_id__in=category_ids, difficulty__range=(level - 1, level + 1))
-    rows = list(Lesson.objects.published().filter(within_reach).exclude(pk__in=completed).values_list(
-        "pk", "slug", "title", "category_id", "difficulty", "style", "minutes", "summary"))
+    rows = fastpaths.candidates(reach=at_level, completed=completed)
     prerequisites: dict[int, list[int]] = {}
-    through = Lesson.prerequisites.through
-    # By the candidates' ids rather than their query as a subquery: that query is built once, not twice.
-    for from_id, to_id in through.objects.filter(from_lesson_id__in=[row[0] for row in rows]).values_list(
-            "from_lesson_id", "to_lesson_id"):
+    for from_id, to_id in fastpaths.prerequisite_links(lesson_ids=[row[0] for row in rows]):
         prerequisites.setdefault(from_id, []).append(to_id)
     lessons = [
         Candidate(id=pk, slug=slug, title=title, category_id=category_id, difficulty=difficulty, style=style,

@@ -53,3 +53,54 @@ def test_neighbours_and_prerequisites_equal_the_orm(user, other_user, specs, lin
                                     title=lesson.title) == (orm_neighbour(lesson, before=True),
                                                             orm_neighbour(lesson, before=False))
         assert fastpaths.prerequisites(lesson_id=lesson.pk, user_id=user.pk) == orm_prerequisites(lesson, user)
+
+
+def orm_candidates(reach: dict[int, list[int]], completed: list[int]) -> list[tuple]:
+    within = Q(pk__in=[])
+    for level, category_ids in sorted(reach.items()):
+        within |= Q(category_id__in=category_ids, difficulty__range=(level - 1, level + 1))
+    return list(Lesson.objects.published().filter(within).exclude(pk__in=completed)
+                .values_list(*fastpaths.CANDIDATE_FIELDS))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=lesson_specs, links=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=12),
+       rows=st.dictionaries(st.integers(0, 9), st.tuples(st.sampled_from(LessonProgress.Status.values),
+                                                          st.none() | st.sampled_from([0.0, 0.5, 1.0]), st.booleans())),
+       reach=st.dictionaries(st.integers(1, 5), st.lists(st.integers(0, 2), max_size=3), max_size=3),
+       empty_category=st.booleans())
+def test_the_recommendations_reads_equal_the_orm(user, other_user, specs, links, rows, reach, empty_category):
+    from datetime import UTC, datetime
+
+    from django.db.models import Count
+
+    from lessons.models import Category
+
+    Lesson.objects.all().delete()
+    Category.objects.all().delete()
+    categories = [CategoryFactory(), CategoryFactory(), *([CategoryFactory()] if empty_category else [])]
+    lessons = [LessonFactory(title=title, difficulty=difficulty, category=categories[category], is_published=published)
+               for title, difficulty, category, published in specs]
+    for a, b in links:
+        if a < len(lessons) and b < len(lessons) and a != b:
+            lessons[a].prerequisites.add(lessons[b])
+    for n, (status, score, mine) in rows.items():
+        if n < len(lessons):
+            done = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC) if status == LessonProgress.Status.COMPLETED else None
+            LessonProgress.objects.create(user=user if mine else other_user, lesson=lessons[n], status=status,
+                                          score=score, completed_at=done)
+
+    assert fastpaths.categories_with_published() == list(
+        Category.objects.annotate(published=Count("lessons", filter=Q(lessons__is_published=True)))
+        .order_by("order", "name").values_list("pk", "slug", "name", "order", "published"))
+    expected = LessonProgress.objects.filter(user=user).values_list(*fastpaths.RECORD_FIELDS)
+    assert sorted(fastpaths.progress_records(user_id=user.pk)) == sorted(expected)
+    by_id = {n: c.pk for n, c in enumerate(categories)}
+    ids_reach = {level: [by_id[n] for n in ns if n in by_id] for level, ns in reach.items()}
+    completed = [row.lesson_id for row in LessonProgress.objects.filter(user=user, status="completed")]
+    assert sorted(fastpaths.candidates(reach=ids_reach, completed=completed)) == sorted(
+        orm_candidates(ids_reach, completed))
+    ids = [lesson.pk for lesson in lessons]
+    through = Lesson.prerequisites.through
+    assert sorted(fastpaths.prerequisite_links(lesson_ids=ids)) == sorted(
+        through.objects.filter(from_lesson_id__in=ids).values_list("from_lesson_id", "to_lesson_id"))
