@@ -324,14 +324,22 @@ class SqliteEngine:
             substrings: bool = True) -> list[int]:
         """The first ``limit`` matching ids above ``after``, ascending (title: every word in the title, from the
         titles' own index, which holds only the lessons whose title has a word)."""
+        return [row[0] for row in self._rows("f.rowid", limit, after, among, title)]
+
+    def titled(self, limit: int) -> list[tuple[int, str]]:
+        """The first ``limit`` title matches in id order, with their titles (which the titles' index holds)."""
+        return self._rows("f.rowid, f.title", limit, title=True)
+
+    def _rows(self, columns: str, limit: int, after: int = 0, among: list[int] | None = None,
+              title: bool = False) -> list[tuple]:
         table = index.TITLE_TABLE if title else index.STEM_TABLE
         broad, params = self._broad(("title",) if title else self.COLUMNS)
         restrict, restrict_params = "", []
         if among is not None:
             restrict, restrict_params = " AND f.rowid IN (SELECT value FROM json_each(%s))", [json.dumps(among)]
-        sql = (f"SELECT f.rowid FROM {table} f {self.join} WHERE {table} MATCH %s{broad}"
+        sql = (f"SELECT {columns} FROM {table} f {self.join} WHERE {table} MATCH %s{broad}"
                f"{self.filter_sql}{restrict} AND f.rowid > %s ORDER BY f.rowid LIMIT %s")
-        return [r[0] for r in _fetch(sql, [self.match, *params, *self.filter_params, *restrict_params, after, limit])]
+        return _fetch(sql, [self.match, *params, *self.filter_params, *restrict_params, after, limit])
 
     def first(self, limit: int) -> tuple[list[int], dict]:
         """The first ``limit`` matching ids and the facets of all but the last: one grouped query over the
@@ -426,22 +434,26 @@ class PostgresEngine:
         """
         return [row[0] for row in self._first(limit, after, among, title, substrings)]
 
+    def titled(self, limit: int) -> list[tuple[int, str]]:
+        """The first ``limit`` title matches in id order, with their titles (which the documents hold)."""
+        return self._first(limit, title=True, titles=True)
+
     def first(self, limit: int) -> tuple[list[int], dict]:
         """The first ``limit`` matching ids and the facets of all but the last, from the documents the same
         statement reads to find them."""
-        rows = self._first(limit, facets=True)
+        rows = self._first(limit, columns="d.lesson_id, d.category_id, d.difficulty, d.style", facets=True)
         counts: dict[tuple, int] = {}
         for row in rows[:limit - 1]:
             counts[row[1:]] = counts.get(row[1:], 0) + 1
         return [row[0] for row in rows], facet_counts((*key, n) for key, n in counts.items())
 
     def _first(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
-               substrings: bool = True, facets: bool = False) -> list[tuple]:
+               substrings: bool = True, columns: str = "d.lesson_id", facets: bool = False,
+               titles: bool = False) -> list[tuple]:
         where, params = self._where(title, substrings)
         restrict, restrict_params = "", []
         if among is not None:
             restrict, restrict_params = " AND d.lesson_id = ANY(%s)", [among]
-        columns = "d.lesson_id, d.category_id, d.difficulty, d.style" if facets else "d.lesson_id"
         select = (f"SELECT {columns} FROM {index.PG_TABLE} d WHERE {where}{self.filter_sql}{restrict} "
                   "AND d.lesson_id > %s")
         params = [*params, *self.filter_params, *restrict_params, after]
@@ -452,6 +464,9 @@ class PostgresEngine:
         if facets:  # the limit is a fence: the join cannot change how the matches are found
             sql = (f"SELECT m.lesson_id, c.slug, m.difficulty, m.style FROM ({sql}) m "
                    "JOIN lessons_category c ON c.id = m.category_id ORDER BY m.lesson_id")
+        if titles:  # read past the limit, for the rows it keeps only
+            sql = (f"SELECT m.lesson_id, t.title FROM ({sql}) m JOIN {index.PG_TABLE} t ON t.lesson_id = m.lesson_id "
+                   "ORDER BY m.lesson_id")
         return _fetch(sql, [*params, limit])
 
     def _gathers(self, title: bool, substrings: bool, select: str, params: list) -> bool:
@@ -523,10 +538,12 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
     if exact and len(found) <= cap:
         head = found
         titled = set(engine.ids(len(found), title=True))  # every title match is a match: all of them, at most these
+        scores = engine.scores(head)
     else:
-        head = engine.ids(cap, title=True)
+        leading = engine.titled(cap)
+        head = [pk for pk, _ in leading]
         titled = set(head)
-    scores = engine.scores(head) if exact else title_focus(head, words)
+        scores = engine.scores(head) if exact else title_focus(leading, words)
     head = sorted(head, key=lambda pk: (pk not in titled, -scores.get(pk, 0.0), pk))
     rows = head[offset:offset + limit]
     has_next = offset + limit < len(head)
@@ -545,14 +562,11 @@ def turbo_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
                    typos=tuple(dict.fromkeys(t for typos in query.typos for t in typos)))
 
 
-def title_focus(ids: list[int], words: tuple[str, ...]) -> dict[int, float]:
-    """Per lesson, the share of its title's words that hold a query word (0..1, higher first)."""
-    if not ids:
-        return {}
-    where, param = _lesson_ids_in(ids)
+def title_focus(titles: list[tuple[int, str]], words: tuple[str, ...]) -> dict[int, float]:
+    """Per lesson of ``titles`` (id, title), the share of its title's words that hold a query word (0..1)."""
     holds = re.compile("|".join(re.escape(word) for word in words))
     focus = {}
-    for pk, title in _fetch(f"SELECT id, title FROM lessons_lesson WHERE {where}", [param]):
+    for pk, title in titles:
         title_words = WORD_RE.findall(title.lower())
         held = sum(1 for t in title_words if holds.search(t))
         focus[pk] = round(held / len(title_words), 6) if title_words else 0.0
