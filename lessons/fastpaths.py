@@ -2,7 +2,8 @@
 bypasses the ORM.
 
 A lesson page (``lessons/{slug}/`` and the dashboard's lesson viewer) shows the lesson's
-neighbours in catalog order and its prerequisites with the learner's completion of each; the
+neighbours in catalog order, its prerequisites with the learner's completion of each, its checks
+and the learner's record (those two as model instances, through ``Manager.raw``); the
 recommendations (``lessons/recommendations/`` and the home page) read the categories with their
 published counts, the learner's lesson rows and the candidate lessons. The ORM forms of these
 reads (ordered OR filters, an ``Exists`` annotation, a filtered count, a few joins) took several
@@ -20,7 +21,7 @@ import json
 from django.db import connection
 
 from controlpanel.sql import column, convert_row, converters_for
-from lessons.models import Category, Lesson, LessonProgress
+from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 
 
 def _lesson_col(field: str, table: str = "l") -> str:
@@ -66,6 +67,23 @@ def prerequisites(*, lesson_id: int, user_id: int) -> list[tuple[str, str, int, 
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, LessonProgress.Status.COMPLETED, lesson_id])
         return [(slug, title, difficulty, bool(done)) for slug, title, difficulty, done in cursor.fetchall()]
+
+
+def lesson_checks(*, lesson_id: int) -> list[LessonCheck]:
+    """The lesson's checks in order, as ``lesson.checks.order_by("order")`` gives them."""
+    lesson, order = (column(connection, LessonCheck, name) for name in ("lesson", "order"))
+    return list(LessonCheck.objects.raw(
+        f"SELECT * FROM {connection.ops.quote_name(LessonCheck._meta.db_table)} WHERE {lesson} = %s "  # noqa: S608
+        f"ORDER BY {order}", [lesson_id]))
+
+
+def lesson_record(*, user_id: int, lesson_id: int) -> LessonProgress | None:
+    """The learner's row for the lesson (one at most: a unique constraint), or None."""
+    user, lesson = (column(connection, LessonProgress, name) for name in ("user", "lesson"))
+    rows = LessonProgress.objects.raw(
+        f"SELECT * FROM {connection.ops.quote_name(LessonProgress._meta.db_table)} "  # noqa: S608
+        f"WHERE {user} = %s AND {lesson} = %s", [user_id, lesson_id])
+    return next(iter(rows), None)
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:

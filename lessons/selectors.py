@@ -126,19 +126,20 @@ class LessonDetail:
 
 
 def lesson_detail(*, user: User, slug: str) -> LessonDetail:
-    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Five queries: the neighbours and the
-    prerequisites (with the learner's completion of each) are hand-written statements (lessons.fastpaths)."""
+    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Five queries, four of them hand-written
+    (lessons.fastpaths): the neighbours, the prerequisites with the learner's completion of each, the checks
+    and the learner's record."""
     lesson = lesson_get_published(slug=slug)
     previous, following = fastpaths.neighbours(category_id=lesson.category_id, difficulty=lesson.difficulty,
                                                title=lesson.title)
     return LessonDetail(
         lesson=lesson,
-        checks=list(lesson.checks.order_by("order")),
+        checks=fastpaths.lesson_checks(lesson_id=lesson.pk),
         prerequisites=[LessonLink(slug=s, title=t, difficulty=d, completed=c)
                        for s, t, d, c in fastpaths.prerequisites(lesson_id=lesson.pk, user_id=user.pk)],
         previous=LessonLink(*previous) if previous else None,
         next=LessonLink(*following) if following else None,
-        record=LessonProgress.objects.filter(user=user, lesson=lesson).first(),
+        record=fastpaths.lesson_record(user_id=user.pk, lesson_id=lesson.pk),
     )
 
 

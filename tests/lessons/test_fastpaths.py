@@ -104,3 +104,38 @@ def test_the_recommendations_reads_equal_the_orm(user, other_user, specs, links,
     through = Lesson.prerequisites.through
     assert sorted(fastpaths.prerequisite_links(lesson_ids=ids)) == sorted(
         through.objects.filter(from_lesson_id__in=ids).values_list("from_lesson_id", "to_lesson_id"))
+
+
+def field_values(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(checks=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 3)), max_size=5, unique_by=lambda c: c[0]),
+       record=st.none() | st.tuples(st.sampled_from(LessonProgress.Status.values), st.none() | st.sampled_from([0.0, 0.5, 1.0]),
+                                    st.dictionaries(st.sampled_from(["0", "1", "2"]), st.integers(0, 3)),
+                                    st.lists(st.none() | st.integers(0, 3), max_size=3)))
+def test_a_lesson_pages_checks_and_record_equal_the_orms(user, other_user, checks, record):
+    from datetime import UTC, datetime
+
+    from tests.lessons.factories import LessonCheckFactory
+
+    Lesson.objects.all().delete()
+    lesson, other = LessonFactory(), LessonFactory()
+    for order, answer in checks:
+        LessonCheckFactory(lesson=lesson, order=order, answer=answer)
+    LessonCheckFactory(lesson=other, order=0)
+    LessonProgress.objects.create(user=other_user, lesson=lesson, status="completed",
+                                  completed_at=datetime(2026, 3, 2, tzinfo=UTC))
+    if record is not None:
+        status, score, first, last = record
+        LessonProgress.objects.create(
+            user=user, lesson=lesson, status=status, score=score, first_answers=first, last_answers=last,
+            completed_at=datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC) if status == "completed" else None)
+    assert [field_values(c) for c in fastpaths.lesson_checks(lesson_id=lesson.pk)] == \
+        [field_values(c) for c in lesson.checks.order_by("order")]
+    found, expected = (fastpaths.lesson_record(user_id=user.pk, lesson_id=lesson.pk),
+                       LessonProgress.objects.filter(user=user, lesson=lesson).first())
+    assert (found is None) == (expected is None)
+    if expected is not None:
+        assert field_values(found) == field_values(expected)
