@@ -9,6 +9,7 @@ datetimes become aware datetimes, booleans become ``bool``), so callers see the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,3 +41,12 @@ def convert_row(connection, row: Sequence[Any], converters: Converters) -> list[
             value = convert(value, column, connection)
         values.append(value)
     return values
+
+
+def among(connection, expression: str, ids: Sequence[int], *, negate: bool = False) -> tuple[str, object]:
+    """A condition that ``expression`` is (or with ``negate`` is not) one of ``ids``, and its one parameter: the
+    list whole (``= ANY`` on PostgreSQL, ``json_each`` on SQLite), however long, where SQLite caps a
+    statement's parameters."""
+    if connection.vendor == "postgresql":
+        return (f"NOT ({expression} = ANY(%s))" if negate else f"{expression} = ANY(%s)"), list(ids)
+    return f"{expression} {'NOT IN' if negate else 'IN'} (SELECT value FROM json_each(%s))", json.dumps(list(ids))  # noqa: S608

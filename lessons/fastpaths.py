@@ -9,18 +9,16 @@ published counts, the learner's lesson rows and the candidate lessons. The ORM f
 reads (ordered OR filters, an ``Exists`` annotation, a filtered count, a few joins) took several
 times longer to compile than the database takes to answer (docs/performance.md P9). These
 statements compute what those ORM expressions did, with every name read from the models'
-metadata and every value passed as a parameter; datetimes and booleans pass through the ORM's
-own converters (``controlpanel.sql``). ``tests/lessons/test_fastpaths.py`` holds each equal to
-its ORM expression on generated catalogs.
+metadata and every value passed as a parameter (a list of ids as one, ``controlpanel.sql.among``);
+datetimes and booleans pass through the ORM's own converters (``controlpanel.sql``).
+``tests/lessons/test_fastpaths.py`` holds each equal to its ORM expression on generated catalogs.
 """
 
 from __future__ import annotations
 
-import json
-
 from django.db import connection
 
-from controlpanel.sql import column, convert_row, converters_for
+from controlpanel.sql import among, column, convert_row, converters_for
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 
 
@@ -92,13 +90,6 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _among(expression: str, ids: list[int], *, negate: bool = False) -> tuple[str, object]:
-    """``expression`` in (or not in) ``ids``, the list as one parameter however long it is."""
-    if connection.vendor == "postgresql":
-        return (f"NOT ({expression} = ANY(%s))" if negate else f"{expression} = ANY(%s)"), list(ids)
-    return f"{expression} {'NOT IN' if negate else 'IN'} (SELECT value FROM json_each(%s))", json.dumps(list(ids))  # noqa: S608
-
-
 def categories_with_published() -> list[tuple[int, str, str, int, int]]:
     """Every category in catalog order (``order``, then ``name``) as ``(id, slug, name, order, published)``,
     ``published`` counting its published lessons."""
@@ -146,12 +137,12 @@ def candidates(*, reach: dict[int, list[int]], completed: list[int]) -> list[tup
     ids), other than ``completed``, as ``(*CANDIDATE_FIELDS)`` (in no particular order)."""
     reaches, params = [], [True]
     for level, category_ids in sorted(reach.items()):
-        among, ids = _among(_lesson_col("category"), category_ids)
-        reaches.append(f"({among} AND {_lesson_col('difficulty')} BETWEEN %s AND %s)")
+        in_category, ids = among(connection, _lesson_col("category"), category_ids)
+        reaches.append(f"({in_category} AND {_lesson_col('difficulty')} BETWEEN %s AND %s)")
         params += [ids, level - 1, level + 1]
     if not reaches:
         return []
-    not_done, done = _among(_lesson_col("id"), completed, negate=True)
+    not_done, done = among(connection, _lesson_col("id"), completed, negate=True)
     picked = ", ".join(_lesson_col("id" if name == "pk" else name) for name in CANDIDATE_FIELDS)
     return _fetch(f"SELECT {picked} FROM {connection.ops.quote_name(Lesson._meta.db_table)} l "  # noqa: S608
                   f"WHERE {_lesson_col('is_published')} = %s AND ({' OR '.join(reaches)}) AND {not_done}",
@@ -164,6 +155,6 @@ def prerequisite_links(*, lesson_ids: list[int]) -> list[tuple[int, int]]:
         return []
     through = Lesson.prerequisites.through
     from_lesson, to_lesson = (column(connection, through, name) for name in ("from_lesson", "to_lesson"))
-    among, ids = _among(from_lesson, lesson_ids)
+    linked, ids = among(connection, from_lesson, lesson_ids)
     return _fetch(f"SELECT {from_lesson}, {to_lesson} FROM {connection.ops.quote_name(through._meta.db_table)} "  # noqa: S608
-                  f"WHERE {among}", [ids])
+                  f"WHERE {linked}", [ids])

@@ -64,6 +64,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from controlpanel.sql import among
 from lessons.models import Lesson
 from search import index
 from search.text import WORD_RE, allowed_typos
@@ -112,20 +113,13 @@ def facet_counts(rows) -> dict:
     return facets
 
 
-def _lesson_ids_in(ids: list[int], column: str = "id") -> tuple[str, object]:
-    """A condition on ``column`` (a lesson id) for a list of ids, with the list as one parameter."""
-    if index.is_postgres():
-        return f"{column} = ANY(%s)", ids
-    return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(ids)
-
-
 def published_rows(ids: list[int]) -> dict[int, tuple]:
     """The published lessons among ``ids`` by id, as ``Lesson.objects.published().values_list(*HIT_FIELDS)`` gives
     them (text and integers, which need no converting), in one statement written out: building the ORM's
     costs more than running it, on every search."""
     if not ids:
         return {}
-    where, param = _lesson_ids_in(ids, "l.id")
+    where, param = among(connection, "l.id", ids)
     rows = _fetch("SELECT l.id, l.slug, l.title, l.difficulty, l.summary, l.body_markdown, c.slug, c.name, l.style "
                   f"FROM lessons_lesson l JOIN lessons_category c ON c.id = l.category_id WHERE l.is_published AND {where}",
                   [param])
