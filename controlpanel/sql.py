@@ -43,6 +43,13 @@ def convert_row(connection, row: Sequence[Any], converters: Converters) -> list[
     return values
 
 
+def fetch_all(connection, sql: str, params: Sequence[Any]) -> list[tuple]:
+    """The rows of one written statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def among(connection, expression: str, ids: Sequence[int], *, negate: bool = False) -> tuple[str, object]:
     """A condition that ``expression`` is (or with ``negate`` is not) one of ``ids``, and its one parameter: the
     list whole (``= ANY`` on PostgreSQL, ``json_each`` on SQLite), however long, where SQLite caps a

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from controlpanel.sql import among, column, convert_row, converters_for
+from controlpanel.sql import among, column, convert_row, converters_for, fetch_all
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 
 
@@ -40,10 +40,9 @@ def neighbours(*, category_id: int, difficulty: int, title: str) -> tuple[tuple 
                 f"ORDER BY {level} {order}, {name} {order} LIMIT 1) s")
 
     params = [category_id, True, difficulty, difficulty, title]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{side(0, '<', 'DESC')} UNION ALL {side(1, '>', 'ASC')}", params * 2)
-        rows = {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
-    return rows.get(0), rows.get(1)
+    rows = fetch_all(connection, f"{side(0, '<', 'DESC')} UNION ALL {side(1, '>', 'ASC')}", params * 2)
+    sides = {row[0]: tuple(row[1:]) for row in rows}
+    return sides.get(0), sides.get(1)
 
 
 def prerequisites(*, lesson_id: int, user_id: int) -> list[tuple[str, str, int, bool]]:
@@ -62,9 +61,8 @@ def prerequisites(*, lesson_id: int, user_id: int) -> list[tuple[str, str, int, 
            f"AND {progress('status')} = %s) "
            f"FROM {q(Lesson._meta.db_table)} l INNER JOIN {link} m ON {to_lesson} = {_lesson_col('id')} "
            f"WHERE {from_lesson} = %s ORDER BY {_lesson_col('difficulty')}, {_lesson_col('title')}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, LessonProgress.Status.COMPLETED, lesson_id])
-        return [(slug, title, difficulty, bool(done)) for slug, title, difficulty, done in cursor.fetchall()]
+    rows = fetch_all(connection, sql, [user_id, LessonProgress.Status.COMPLETED, lesson_id])
+    return [(slug, title, difficulty, bool(done)) for slug, title, difficulty, done in rows]
 
 
 def lesson_checks(*, lesson_id: int) -> list[LessonCheck]:
@@ -84,12 +82,6 @@ def lesson_record(*, user_id: int, lesson_id: int) -> LessonProgress | None:
     return next(iter(rows), None)
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def categories_with_published() -> list[tuple[int, str, str, int, int]]:
     """Every category in catalog order (``order``, then ``name``) as ``(id, slug, name, order, published)``,
     ``published`` counting its published lessons."""
@@ -98,7 +90,7 @@ def categories_with_published() -> list[tuple[int, str, str, int, int]]:
     def col(field: str) -> str:
         return f"c.{column(connection, Category, field)}"
 
-    return _fetch(
+    return fetch_all(connection, 
         f"SELECT {col('id')}, {col('slug')}, {col('name')}, {col('order')}, "  # noqa: S608
         f"(SELECT COUNT(*) FROM {q(Lesson._meta.db_table)} l WHERE {_lesson_col('category')} = {col('id')} "
         f"AND {_lesson_col('is_published')} = %s) FROM {q(Category._meta.db_table)} c ORDER BY {col('order')}, {col('name')}",
@@ -117,7 +109,7 @@ def progress_records(*, user_id: int) -> list[tuple]:
     def progress(field: str) -> str:
         return f"p.{column(connection, LessonProgress, field)}"
 
-    rows = _fetch(
+    rows = fetch_all(connection, 
         f"SELECT {progress('lesson')}, {_lesson_col('category')}, {_lesson_col('difficulty')}, {_lesson_col('style')}, "  # noqa: S608
         f"{_lesson_col('title')}, {progress('status')}, {progress('score')}, {progress('completed_at')}, "
         f"{_lesson_col('is_published')} FROM {q(LessonProgress._meta.db_table)} p "
@@ -144,7 +136,7 @@ def candidates(*, reach: dict[int, list[int]], completed: list[int]) -> list[tup
         return []
     not_done, done = among(connection, _lesson_col("id"), completed, negate=True)
     picked = ", ".join(_lesson_col("id" if name == "pk" else name) for name in CANDIDATE_FIELDS)
-    return _fetch(f"SELECT {picked} FROM {connection.ops.quote_name(Lesson._meta.db_table)} l "  # noqa: S608
+    return fetch_all(connection, f"SELECT {picked} FROM {connection.ops.quote_name(Lesson._meta.db_table)} l "  # noqa: S608
                   f"WHERE {_lesson_col('is_published')} = %s AND ({' OR '.join(reaches)}) AND {not_done}",
                   [*params, done])
 
@@ -156,5 +148,5 @@ def prerequisite_links(*, lesson_ids: list[int]) -> list[tuple[int, int]]:
     through = Lesson.prerequisites.through
     from_lesson, to_lesson = (column(connection, through, name) for name in ("from_lesson", "to_lesson"))
     linked, ids = among(connection, from_lesson, lesson_ids)
-    return _fetch(f"SELECT {from_lesson}, {to_lesson} FROM {connection.ops.quote_name(through._meta.db_table)} "  # noqa: S608
+    return fetch_all(connection, f"SELECT {from_lesson}, {to_lesson} FROM {connection.ops.quote_name(through._meta.db_table)} "  # noqa: S608
                   f"WHERE {linked}", [ids])

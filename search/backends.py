@@ -64,7 +64,7 @@ from django.db.models import Case, Count, IntegerField, Q, Value, When
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from controlpanel.sql import among
+from controlpanel.sql import among, fetch_all
 from lessons.models import Lesson
 from search import index
 from search.text import WORD_RE, allowed_typos
@@ -163,9 +163,7 @@ def plain_search(words: tuple[str, ...], *, filters: Filters, offset: int, limit
 # --- typo candidates ---------------------------------------------------------------------------
 
 def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return fetch_all(connection, sql, params)
 
 
 def known_words(words: tuple[str, ...]) -> set[str]:
@@ -424,7 +422,7 @@ class PostgresEngine:
         The matches come from the GIN indexes and are sorted when the planner expects them in at most
         ``SEARCH_GATHER_SHARE`` of the documents (:meth:`_gather`); otherwise the planner's own plan walks
         the primary key. Titles are asked the same way: a common word is in few titles, and the walk
-        reads a document for each title it checked.
+        reads a document for each title it checks.
         """
         return [row[0] for row in self._first(limit, after, among, title, substrings)]
 
@@ -435,19 +433,19 @@ class PostgresEngine:
     def first(self, limit: int) -> tuple[list[int], dict]:
         """The first ``limit`` matching ids and the facets of all but the last, from the documents the same
         statement reads to find them."""
-        rows = self._first(limit, columns="d.lesson_id, d.category_id, d.difficulty, d.style", facets=True)
+        rows = self._first(limit, facets=True)
         counts: dict[tuple, int] = {}
         for row in rows[:limit - 1]:
             counts[row[1:]] = counts.get(row[1:], 0) + 1
         return [row[0] for row in rows], facet_counts((*key, n) for key, n in counts.items())
 
     def _first(self, limit: int, after: int = 0, among: list[int] | None = None, title: bool = False,
-               substrings: bool = True, columns: str = "d.lesson_id", facets: bool = False,
-               titles: bool = False) -> list[tuple]:
+               substrings: bool = True, facets: bool = False, titles: bool = False) -> list[tuple]:
         where, params = self._where(title, substrings)
         restrict, restrict_params = "", []
         if among is not None:
             restrict, restrict_params = " AND d.lesson_id = ANY(%s)", [among]
+        columns = "d.lesson_id, d.category_id, d.difficulty, d.style" if facets else "d.lesson_id"
         select = (f"SELECT {columns} FROM {index.PG_TABLE} d WHERE {where}{self.filter_sql}{restrict} "
                   "AND d.lesson_id > %s")
         params = [*params, *self.filter_params, *restrict_params, after]
