@@ -1,4 +1,4 @@
-"""The benchmark harness: every performance goal (P1–P10 in docs/performance.md), side by side.
+"""The benchmark harness: every performance goal (P1–P9 in docs/performance.md), side by side.
 
     make bench                                  # both shapes, full length
     make bench BENCH_ARGS="--shape sqlite --quick"
