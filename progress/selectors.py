@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, OuterRef, QuerySet, Subquery
+from django.db.models import Avg, Count, QuerySet
 from django.utils import timezone
 
 from accounts.models import User, UserPreferences
 from accounts.selectors import preferences_of
 from lessons.models import Category, Lesson, LessonProgress, mastery_of
 from progress import fastpaths
-from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement
+from progress.models import LearningStreak, ProgressEvent, UserAchievement
 
 UTC = ZoneInfo("UTC")
 
@@ -211,11 +211,10 @@ class ProgressSummary:
 
 
 def badge_list(*, user: User) -> list[Badge]:
-    """Every achievement, with the learner's award time (None when not earned yet); one query."""
-    awarded = UserAchievement.objects.filter(user=user, achievement=OuterRef("pk")).values("awarded_at")[:1]
+    """Every achievement in catalog order, with the learner's award time (None when not earned yet); one query."""
     return [
-        Badge(code=a.code, name=a.name, description=a.description, icon=a.icon, awarded_at=a.awarded_at)
-        for a in Achievement.objects.annotate(awarded_at=Subquery(awarded))
+        Badge(code=code, name=name, description=description, icon=icon, awarded_at=awarded_at)
+        for code, name, description, icon, awarded_at in fastpaths.badge_rows(user_id=user.pk)
     ]
 
 

@@ -122,3 +122,35 @@ def test_category_rows_equal_the_orm(user, other_user, records, unpublished, mar
     for category in categories:
         assert fastpaths.category_rows(user_id=user.pk, category_id=category.pk) == orm_category_rows(
             user, Category.objects.filter(pk=category.pk))
+
+
+def orm_badge_rows(user):
+    """The ORM expression ``fastpaths.badge_rows`` replaces: each achievement with a correlated award subquery."""
+    from django.db.models import OuterRef, Subquery
+
+    from progress.models import Achievement, UserAchievement
+
+    awarded = UserAchievement.objects.filter(user=user, achievement=OuterRef("pk")).values("awarded_at")[:1]
+    return list(Achievement.objects.annotate(awarded_at=Subquery(awarded)).order_by("order", "name", "id")
+                .values_list("code", "name", "description", "icon", "awarded_at"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(achievements=st.lists(st.tuples(st.integers(0, 2), st.sampled_from(["Ink", "Clay", "Light"])), max_size=7),
+       mine=st.dictionaries(st.integers(0, 6), offsets), theirs=st.sets(st.integers(0, 6)))
+def test_badge_rows_equal_the_orm(user, other_user, achievements, mine, theirs):
+    from progress.models import Achievement, UserAchievement
+
+    UserAchievement.objects.all().delete()
+    Achievement.objects.all().delete()
+    made = [Achievement.objects.create(code=f"badge-{index}", name=name, description=f"About {name}", order=order)
+            for index, (order, name) in enumerate(achievements)]
+    for index, moment in mine.items():
+        if index < len(made):
+            UserAchievement.objects.create(user=user, achievement=made[index], awarded_at=moment)
+    for index in theirs:  # another learner's awards must never show
+        if index < len(made):
+            UserAchievement.objects.create(user=other_user, achievement=made[index], awarded_at=BASE)
+    rows = fastpaths.badge_rows(user_id=user.pk)
+    assert rows == orm_badge_rows(user)
+    assert sum(awarded is not None for *_, awarded in rows) == len([i for i in mine if i < len(made)])
