@@ -1,12 +1,14 @@
 """Hand-written statements for the lesson page's and the recommendations' reads, the one place the lessons app
 bypasses the ORM.
 
-A lesson page (``lessons/{slug}/`` and the dashboard's lesson viewer) shows the lesson's
+The catalog (``lessons/`` without a filter, the list every learner opens) is a page of published
+lessons with the learner's status on each: ``CatalogPage``, which Django's paginator slices. A
+lesson page (``lessons/{slug}/`` and the dashboard's lesson viewer) shows the lesson's
 neighbours in catalog order, its prerequisites with the learner's completion of each, its checks
 and the learner's record (those two as model instances, through ``Manager.raw``); the
 recommendations (``lessons/recommendations/`` and the home page) read the categories with their
 published counts, the learner's lesson rows and the candidate lessons. The ORM forms of these
-reads (ordered OR filters, an ``Exists`` annotation, a filtered count, a few joins) took several
+reads (a ``FilteredRelation`` join, ordered OR filters, an ``Exists`` annotation, a filtered count, a few joins) took several
 times longer to compile than the database takes to answer (docs/performance.md P9). These
 statements compute what those ORM expressions did, with every name read from the models'
 metadata and every value passed as a parameter (a list of ids as one, ``controlpanel.sql.among``);
@@ -16,6 +18,8 @@ datetimes and booleans pass through the ORM's own converters (``controlpanel.sql
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connection
 
 from controlpanel.sql import among, column, convert_row, converters_for, fetch_all
@@ -24,6 +28,79 @@ from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 
 def _lesson_col(field: str, table: str = "l") -> str:
     return f"{table}.{column(connection, Lesson, field)}"
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """A catalog lesson with the learner's status, under the attribute names ``lesson_list``'s rows carry."""
+
+    slug: str
+    title: str
+    category: CategoryRef
+    difficulty: int
+    style: str
+    minutes: int
+    summary: str
+    tags: list
+    source: str
+    user_status: str
+    user_score: float | None
+    user_best_score: float | None
+
+
+class CatalogPage:
+    """The published catalog in ``selectors.lesson_list``'s order (category order, difficulty, title, id) with
+    the learner's status, for Django's ``Paginator``: ``count()`` and each ``[start:stop]`` are one statement."""
+
+    def __init__(self, *, user_id: int) -> None:
+        self.user_id = user_id
+
+    def count(self) -> int:
+        table = connection.ops.quote_name(Lesson._meta.db_table)
+        return fetch_all(connection, f"SELECT COUNT(*) FROM {table} l WHERE {_lesson_col('is_published')} = %s",  # noqa: S608
+                         [True])[0][0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[CatalogRow]:
+        if not isinstance(window, slice) or window.step is not None:
+            raise TypeError("a catalog page is read by a slice")
+        start = window.start or 0
+        stop = self.count() if window.stop is None else window.stop
+        if stop <= start:
+            return []
+        q = connection.ops.quote_name
+
+        def category(field: str) -> str:
+            return f"c.{column(connection, Category, field)}"
+
+        def progress(field: str) -> str:
+            return f"p.{column(connection, LessonProgress, field)}"
+
+        sql = (f"SELECT {_lesson_col('slug')}, {_lesson_col('title')}, {category('slug')}, {category('name')}, "  # noqa: S608
+               f"{_lesson_col('difficulty')}, {_lesson_col('style')}, {_lesson_col('minutes')}, {_lesson_col('summary')}, "
+               f"{_lesson_col('tags')}, {_lesson_col('source')}, COALESCE({progress('status')}, %s), {progress('score')}, "
+               f"{progress('best_score')} FROM {q(Lesson._meta.db_table)} l "
+               f"INNER JOIN {q(Category._meta.db_table)} c ON {category('id')} = {_lesson_col('category')} "
+               f"LEFT JOIN {q(LessonProgress._meta.db_table)} p ON {progress('lesson')} = {_lesson_col('id')} "
+               f"AND {progress('user')} = %s WHERE {_lesson_col('is_published')} = %s "
+               f"ORDER BY {category('order')}, {_lesson_col('difficulty')}, {_lesson_col('title')}, {_lesson_col('id')} "
+               f"LIMIT %s OFFSET %s")
+        rows = fetch_all(connection, sql, [LessonProgress.Status.NOT_STARTED, self.user_id, True, stop - start, start])
+        tags = converters_for(connection, Lesson, ["tags"])
+        return [CatalogRow(slug=slug, title=title, category=CategoryRef(slug=category_slug, name=category_name),
+                           difficulty=difficulty, style=style, minutes=minutes, summary=summary,
+                           tags=convert_row(connection, [raw_tags], tags)[0], source=source, user_status=status,
+                           user_score=score, user_best_score=best)
+                for (slug, title, category_slug, category_name, difficulty, style, minutes, summary, raw_tags, source,
+                     status, score, best) in rows]
 
 
 def neighbours(*, category_id: int, difficulty: int, title: str) -> tuple[tuple | None, tuple | None]:

@@ -57,6 +57,12 @@ def lesson_list(*, user: User, filters: Mapping[str, Any] | None = None) -> Quer
     return qs
 
 
+def catalog_page(*, user: User) -> fastpaths.CatalogPage:
+    """``lesson_list(user=...)`` without filters, for a paginator: each page is one written statement and the
+    count another (``lessons.fastpaths``); its rows carry the same attributes the list's representation reads."""
+    return fastpaths.CatalogPage(user_id=user.pk)
+
+
 def category_list() -> QuerySet[Category]:
     return Category.objects.all()
 

@@ -139,3 +139,55 @@ def test_a_lesson_pages_checks_and_record_equal_the_orms(user, other_user, check
     assert (found is None) == (expected is None)
     if expected is not None:
         assert field_values(found) == field_values(expected)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=lesson_specs, orders=st.lists(st.integers(0, 2), min_size=2, max_size=2),
+       rows=st.dictionaries(st.integers(0, 9), st.tuples(st.sampled_from(LessonProgress.Status.values),
+                                                         st.none() | st.sampled_from([0.0, 0.5, 1.0]),
+                                                         st.none() | st.sampled_from([0.25, 1.0]))),
+       tags=st.lists(st.sampled_from(["ink", "clay", "light"]), max_size=3),
+       windows=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 12)), min_size=1, max_size=4))
+def test_the_catalog_pages_equal_the_lesson_list(user, other_user, specs, orders, rows, tags, windows):
+    """Every page of the unfiltered catalog, its count and each row's fields, as ``lesson_list`` gives them."""
+    from lessons.api.serializers import LessonListOutputSerializer
+    from lessons.selectors import catalog_page, lesson_list
+
+    Lesson.objects.all().delete()
+    categories = [CategoryFactory(order=order) for order in orders]
+    lessons = [LessonFactory(title=title, difficulty=difficulty, category=categories[category], is_published=published,
+                             tags=tags[: len(title) % 4])
+               for title, difficulty, category, published in specs]
+    for n, (status, score, best) in rows.items():
+        if n < len(lessons):
+            LessonProgress.objects.create(user=user if n % 3 else other_user, lesson=lessons[n], status=status,
+                                          score=score, best_score=best)
+    fast, orm = catalog_page(user=user), lesson_list(user=user)
+    assert fast.count() == orm.count() == len(fast)
+    for start, size in windows:
+        assert LessonListOutputSerializer.represent_many(fast[start:start + size]) == \
+            LessonListOutputSerializer.represent_many(orm[start:start + size])
+    assert LessonListOutputSerializer.represent_many(fast[0:None]) == LessonListOutputSerializer.represent_many(orm)
+
+
+def test_the_catalog_without_a_filter_answers_as_the_serializer_over_the_lesson_list(auth_client, catalog):
+    """The API's unfiltered list (written statements) gives the pages the declared serializer gives over
+    ``lesson_list``'s queryset (the path every filtered request takes), count and links included."""
+    from lessons.api.serializers import LessonListOutputSerializer
+    from lessons.selectors import lesson_list
+
+    user = auth_client.user
+    lessons = list(Lesson.objects.published().order_by("category__order", "difficulty", "title", "id"))
+    LessonProgress.objects.create(user=user, lesson=lessons[1], status="completed", score=0.5, best_score=1.0)
+    LessonProgress.objects.create(user=user, lesson=lessons[4], status="in_progress")
+    for number, size in ((1, 20), (2, 3), (1, 100), (99, 4)):
+        body = auth_client.get(f"/api/v1/lessons/?page={number}&page_size={size}").json()
+        last = -(-len(lessons) // size)
+        shown = min(number, last)
+        expected = LessonListOutputSerializer(lesson_list(user=user)[(shown - 1) * size:shown * size], many=True).data
+        assert body["count"] == len(lessons)
+        assert body["results"] == expected and body["results"]
+        assert (body["next"] is None) == (shown == last)
+    first = auth_client.get("/api/v1/lessons/?page_size=5").json()["results"]
+    assert [row["slug"] for row in first] == [lesson.slug for lesson in lessons[:5]]
+    assert first[1]["status"] == "completed" and first[1]["mastery"] == "mastered" and first[4]["status"] == "in_progress"
