@@ -13,7 +13,7 @@ own converters (``controlpanel.sql``), and ``tests/progress/test_fastpaths.py`` 
 to the ORM on generated histories. They read O(the learner's lesson rows) and O(two weeks of
 events), never the whole history. ``badge_rows`` is the summary's badges: every achievement with
 the learner's award time, one LEFT JOIN where the ORM's correlated subquery cost a third of the
-summary's worker time to compile.
+summary's worker time to compile; ``streak_row`` is its streak, one indexed row.
 
 ``average`` is the score of the learner's counted completions: the rule of
 ``LessonProgress.objects.counted()`` (completed, lesson published now), which the test checks
@@ -23,17 +23,20 @@ against that queryset.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from django.db import connection
 
 from controlpanel.sql import column, convert_row, converters_for
 from lessons.models import Category, Lesson, LessonProgress
-from progress.models import Achievement, ProgressEvent, UserAchievement, UserProgress
+from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
 Windows = dict[str, tuple[datetime, datetime]]  # name -> [start, end)
 
 
-# Every name in these statements comes from the models' metadata and every value is a parameter.
+# Every name in these statements comes from the models' metadata and every value is a parameter. The
+# text depends only on the database (its quoting) and the statement's shape, so it is built once per
+# process for each: ``vendor`` is the cache key, ``connection`` (the one database) what builds it.
 def _in(col: str) -> str:
     return f"{col} >= %s AND {col} < %s"
 
@@ -46,27 +49,13 @@ def _bounds(windows: Windows) -> list:
 def lesson_window_figures(*, user_id: int, windows: Windows) -> dict:
     """``average`` (counted scores), ``last`` (latest lesson row change) and per window ``<name>_n``
     (lessons completed) and ``<name>_seconds`` (their time spent, None without any)."""
-    q = connection.ops.quote_name
-    lp, lesson = q(LessonProgress._meta.db_table), q(Lesson._meta.db_table)
-
-    def col(field: str) -> str:
-        return f"{lp}.{column(connection, LessonProgress, field)}"
-
-    completed_at = col("completed_at")
-    windowed = []
-    for _ in windows:
-        windowed += [f"COUNT(CASE WHEN {_in(completed_at)} THEN 1 END)",
-                     f"SUM(CASE WHEN {_in(completed_at)} THEN {col('time_spent_seconds')} END)"]
-    counted = f"{col('status')} = %s AND {lesson}.{column(connection, Lesson, 'is_published')} = %s"
-    sql = (f"SELECT AVG(CASE WHEN {counted} THEN {col('score')} END), MAX({col('updated_at')}), {', '.join(windowed)} "  # noqa: S608
-           f"FROM {lp} INNER JOIN {lesson} ON {lesson}.{column(connection, Lesson, 'id')} = {col('lesson')} "
-           f"WHERE {col('user')} = %s")
     bounds = [value for pair in zip(_bounds(windows)[::2], _bounds(windows)[1::2], strict=True)
               for value in (*pair, *pair)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [LessonProgress.Status.COMPLETED, True, *bounds, user_id])
+        cursor.execute(_lesson_window_sql(connection.vendor, len(windows)),
+                       [LessonProgress.Status.COMPLETED, True, *bounds, user_id])
         row = cursor.fetchone()
-    average, last = row[0], convert_row(connection, [row[1]], converters_for(connection, LessonProgress, ["updated_at"]))[0]
+    average, last = row[0], convert_row(connection, [row[1]], _converters(connection.vendor, LessonProgress, "updated_at"))[0]
     figures = {"average": None if average is None else float(average), "last": last}
     for i, name in enumerate(windows):
         n, seconds = row[2 + 2 * i], row[3 + 2 * i]
@@ -75,19 +64,47 @@ def lesson_window_figures(*, user_id: int, windows: Windows) -> dict:
     return figures
 
 
+@cache
+def _converters(vendor: str, model, *fields: str):
+    return converters_for(connection, model, list(fields))
+
+
+@cache
+def _lesson_window_sql(vendor: str, windows: int) -> str:
+    q = connection.ops.quote_name
+    lp, lesson = q(LessonProgress._meta.db_table), q(Lesson._meta.db_table)
+
+    def col(field: str) -> str:
+        return f"{lp}.{column(connection, LessonProgress, field)}"
+
+    completed_at = col("completed_at")
+    windowed = []
+    for _ in range(windows):
+        windowed += [f"COUNT(CASE WHEN {_in(completed_at)} THEN 1 END)",
+                     f"SUM(CASE WHEN {_in(completed_at)} THEN {col('time_spent_seconds')} END)"]
+    counted = f"{col('status')} = %s AND {lesson}.{column(connection, Lesson, 'is_published')} = %s"
+    return (f"SELECT AVG(CASE WHEN {counted} THEN {col('score')} END), MAX({col('updated_at')}), {', '.join(windowed)} "  # noqa: S608
+            f"FROM {lp} INNER JOIN {lesson} ON {lesson}.{column(connection, Lesson, 'id')} = {col('lesson')} "
+            f"WHERE {col('user')} = %s")
+
+
 def event_window_figures(*, user_id: int, windows: Windows, since: datetime) -> dict:
     """``last`` (latest event at or after ``since``, None without one) and per window ``<name>_n`` (events)."""
-    q = connection.ops.quote_name
-    table = q(ProgressEvent._meta.db_table)
-    created_at = f"{table}.{column(connection, ProgressEvent, 'created_at')}"
-    windowed = ", ".join(f"COUNT(CASE WHEN {_in(created_at)} THEN 1 END)" for _ in windows)
-    sql = (f"SELECT MAX({created_at}), {windowed} FROM {table} "  # noqa: S608
-           f"WHERE {table}.{column(connection, ProgressEvent, 'user')} = %s AND {created_at} >= %s")  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_bounds(windows), user_id, connection.ops.adapt_datetimefield_value(since)])
+        cursor.execute(_event_window_sql(connection.vendor, len(windows)),
+                       [*_bounds(windows), user_id, connection.ops.adapt_datetimefield_value(since)])
         row = cursor.fetchone()
-    last = convert_row(connection, [row[0]], converters_for(connection, ProgressEvent, ["created_at"]))[0]
+    last = convert_row(connection, [row[0]], _converters(connection.vendor, ProgressEvent, "created_at"))[0]
     return {"last": last, **{f"{name}_n": int(n) for name, n in zip(windows, row[1:], strict=True)}}
+
+
+@cache
+def _event_window_sql(vendor: str, windows: int) -> str:
+    table = connection.ops.quote_name(ProgressEvent._meta.db_table)
+    created_at = f"{table}.{column(connection, ProgressEvent, 'created_at')}"
+    windowed = ", ".join(f"COUNT(CASE WHEN {_in(created_at)} THEN 1 END)" for _ in range(windows))
+    return (f"SELECT MAX({created_at}), {windowed} FROM {table} "  # noqa: S608
+            f"WHERE {table}.{column(connection, ProgressEvent, 'user')} = %s AND {created_at} >= %s")
 
 
 def category_rows(*, user_id: int, category_id: int | None = None) -> list[tuple]:
@@ -99,14 +116,31 @@ def category_rows(*, user_id: int, category_id: int | None = None) -> list[tuple
     (completed, of a lesson published now); ``marked`` and ``marked_at`` are the learner's
     self-paced marker, ``None`` without one.
     """
-    q = connection.ops.quote_name
+    params = [True, user_id, LessonProgress.Status.COMPLETED, True, user_id]
+    if category_id is not None:
+        params.append(category_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_category_rows_sql(connection.vendor, category_id is not None), params)
+        fetched = cursor.fetchall()
+    done_at = _converters(connection.vendor, LessonProgress, "completed_at")
+    marked_at = _converters(connection.vendor, UserProgress, "last_updated")
+    return [
+        (slug, name, order, int(total), int(n or 0), convert_row(connection, [last], done_at)[0], marked,
+         convert_row(connection, [updated], marked_at)[0])
+        for slug, name, order, total, n, last, marked, updated in fetched
+    ]
+
+
+def _col(table: str, model, field: str) -> str:
+    return f"{table}.{column(connection, model, field)}"
+
+
+@cache
+def _category_rows_sql(vendor: str, one_category: bool) -> str:
+    q, col = connection.ops.quote_name, _col
     c, lesson, lp, up = (q(model._meta.db_table) for model in (Category, Lesson, LessonProgress, UserProgress))
-
-    def col(table: str, model, field: str) -> str:
-        return f"{table}.{column(connection, model, field)}"
-
     lesson_category, published = col(lesson, Lesson, "category"), col(lesson, Lesson, "is_published")
-    sql = (
+    return (
         f"SELECT {col(c, Category, 'slug')}, {col(c, Category, 'name')}, {col(c, Category, 'order')}, "  # noqa: S608
         f"(SELECT COUNT(*) FROM {lesson} WHERE {lesson_category} = {col(c, Category, 'id')} AND {published} = %s), "
         f"done.n, done.last, {col(up, UserProgress, 'marked')}, {col(up, UserProgress, 'last_updated')} "
@@ -117,22 +151,9 @@ def category_rows(*, user_id: int, category_id: int | None = None) -> list[tuple
         f"GROUP BY {lesson_category}) done ON done.category = {col(c, Category, 'id')} "
         f"LEFT JOIN {up} ON {col(up, UserProgress, 'category')} = {col(c, Category, 'id')} "
         f"AND {col(up, UserProgress, 'user')} = %s "
-        + (f"WHERE {col(c, Category, 'id')} = %s " if category_id is not None else "")
+        + (f"WHERE {col(c, Category, 'id')} = %s " if one_category else "")
         + f"ORDER BY {col(c, Category, 'order')}, {col(c, Category, 'name')}"
     )
-    params = [True, user_id, LessonProgress.Status.COMPLETED, True, user_id]
-    if category_id is not None:
-        params.append(category_id)
-    done_at = converters_for(connection, LessonProgress, ["completed_at"])
-    marked_at = converters_for(connection, UserProgress, ["last_updated"])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    return [
-        (slug, name, order, int(total), int(n or 0), convert_row(connection, [last], done_at)[0], marked,
-         convert_row(connection, [updated], marked_at)[0])
-        for slug, name, order, total, n, last, marked, updated in fetched
-    ]
 
 
 def badge_rows(*, user_id: int) -> list[tuple]:
@@ -141,19 +162,36 @@ def badge_rows(*, user_id: int) -> list[tuple]:
 
     One row per achievement: an achievement is awarded to a learner at most once (a unique constraint).
     """
-    q = connection.ops.quote_name
-    a, ua = q(Achievement._meta.db_table), q(UserAchievement._meta.db_table)
-
-    def col(table: str, model, field: str) -> str:
-        return f"{table}.{column(connection, model, field)}"
-
-    fields = ("code", "name", "description", "icon")
-    sql = (f"SELECT {', '.join(col(a, Achievement, f) for f in fields)}, {col(ua, UserAchievement, 'awarded_at')} "  # noqa: S608
-           f"FROM {a} LEFT JOIN {ua} ON {col(ua, UserAchievement, 'achievement')} = {col(a, Achievement, 'id')} "
-           f"AND {col(ua, UserAchievement, 'user')} = %s "
-           f"ORDER BY {col(a, Achievement, 'order')}, {col(a, Achievement, 'name')}, {col(a, Achievement, 'id')}")
-    awarded = converters_for(connection, UserAchievement, ["awarded_at"])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
+        cursor.execute(_badge_sql(connection.vendor), [user_id])
         fetched = cursor.fetchall()
+    awarded = _converters(connection.vendor, UserAchievement, "awarded_at")
     return [(*row[:4], convert_row(connection, [row[4]], awarded)[0]) for row in fetched]
+
+
+@cache
+def _badge_sql(vendor: str) -> str:
+    q, col = connection.ops.quote_name, _col
+    a, ua = q(Achievement._meta.db_table), q(UserAchievement._meta.db_table)
+    fields = ("code", "name", "description", "icon")
+    return (f"SELECT {', '.join(col(a, Achievement, f) for f in fields)}, {col(ua, UserAchievement, 'awarded_at')} "  # noqa: S608
+            f"FROM {a} LEFT JOIN {ua} ON {col(ua, UserAchievement, 'achievement')} = {col(a, Achievement, 'id')} "
+            f"AND {col(ua, UserAchievement, 'user')} = %s "
+            f"ORDER BY {col(a, Achievement, 'order')}, {col(a, Achievement, 'name')}, {col(a, Achievement, 'id')}")
+
+
+def streak_row(*, user_id: int) -> tuple | None:
+    """The learner's streak as ``(current, best, last_day)``, or None when they have none (one row at most)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_streak_sql(connection.vendor), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return (row[0], row[1], convert_row(connection, [row[2]], _converters(connection.vendor, LearningStreak, "last_day"))[0])
+
+
+@cache
+def _streak_sql(vendor: str) -> str:
+    table = connection.ops.quote_name(LearningStreak._meta.db_table)
+    picked = ", ".join(_col(table, LearningStreak, field) for field in ("current", "best", "last_day"))
+    return f"SELECT {picked} FROM {table} WHERE {_col(table, LearningStreak, 'user')} = %s"  # noqa: S608

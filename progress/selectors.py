@@ -19,7 +19,7 @@ from accounts.models import User, UserPreferences
 from accounts.selectors import preferences_of
 from lessons.models import Category, Lesson, LessonProgress, mastery_of
 from progress import fastpaths
-from progress.models import LearningStreak, ProgressEvent, UserAchievement
+from progress.models import ProgressEvent, UserAchievement
 
 UTC = ZoneInfo("UTC")
 
@@ -225,12 +225,13 @@ def streak_now(*, user: User, zone: ZoneInfo | None = None) -> tuple[int, int, b
     not practised yet today has not lost it.
     """
     zone = zone or user_time_zone(user=user)
-    row = LearningStreak.objects.filter(user=user).values("current", "best", "last_day").first()
-    if not row or row["last_day"] is None:
+    row = fastpaths.streak_row(user_id=user.pk)
+    if row is None or row[2] is None:
         return 0, 0, False
+    current, best, last_day = row
     today = timezone.now().astimezone(zone).date()
-    alive = row["last_day"] >= today - timedelta(days=1)
-    return (row["current"] if alive else 0), row["best"], row["last_day"] == today
+    alive = last_day >= today - timedelta(days=1)
+    return (current if alive else 0), best, last_day == today
 
 
 def _zone_of(preferences: UserPreferences) -> ZoneInfo:

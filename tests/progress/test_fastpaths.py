@@ -154,3 +154,19 @@ def test_badge_rows_equal_the_orm(user, other_user, achievements, mine, theirs):
     rows = fastpaths.badge_rows(user_id=user.pk)
     assert rows == orm_badge_rows(user)
     assert sum(awarded is not None for *_, awarded in rows) == len([i for i in mine if i < len(made)])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mine=st.none() | st.tuples(st.integers(0, 400), st.integers(0, 400), st.none() | st.dates()),
+       theirs=st.booleans())
+def test_streak_row_equals_the_orm(user, other_user, mine, theirs):
+    from progress.models import LearningStreak
+
+    LearningStreak.objects.all().delete()
+    if mine is not None:
+        current, best = sorted(mine[:2])  # the database holds current <= best
+        LearningStreak.objects.create(user=user, current=current, best=best, last_day=mine[2])
+    if theirs:  # another learner's streak must never show
+        LearningStreak.objects.create(user=other_user, current=7, best=9, last_day=BASE.date())
+    expected = LearningStreak.objects.filter(user=user).values_list("current", "best", "last_day").first()
+    assert fastpaths.streak_row(user_id=user.pk) == expected
