@@ -75,8 +75,9 @@ def _live_user_statement(alias: str) -> _Statement:
 def live_session_user(user_id: int, session_id: str) -> User | None:
     """The active user whose session ``session_id`` is neither revoked nor expired, else ``None``.
 
-    The user's saved preferences come with it (``user.preferences``, no further query); a user
-    who never saved any has none, and ``preferences_of`` gives the defaults as before.
+    The user's saved preferences come with it (``user.preferences``, no further query); for a user
+    who never saved any, ``user.preferences`` is the unsaved defaults ``preferences_of`` gives (saving
+    preferences goes through ``get_or_create``, never through this instance).
     Raises ``ValueError`` for a session id that is not a UUID.
     """
     alias = router.db_for_read(User)
@@ -99,6 +100,8 @@ def live_session_user(user_id: int, session_id: str) -> User | None:
     if row[split] is not None:  # the preferences row's id: the user has saved preferences
         user.preferences = UserPreferences.from_db(
             alias, statement.preference_attnames, convert_row(connection, row[split:], statement.preference_converters))
+    else:  # none saved: the defaults, unsaved, as ``preferences_of`` gives them, so no request asks again
+        user.preferences = UserPreferences(user=user)
     return user
 
 

@@ -56,12 +56,14 @@ def test_the_preferences_come_with_the_user_as_the_orm_reads_them(api_client, dj
     assert preferences_of(user=loaded).daily_goal_minutes == 55  # the rest of the request sees the saved row
 
 
-def test_a_user_who_never_saved_preferences_gets_the_defaults_and_can_save_them(api_client):
+def test_a_user_who_never_saved_preferences_gets_the_defaults_and_can_save_them(api_client, django_assert_num_queries):
     user = UserFactory()
     UserPreferences.objects.filter(user=user).delete()
     login(api_client, user.username)
     loaded = live_session_user(user.pk, str(AuthSession.objects.get(user=user).pk))
-    defaults = preferences_of(user=loaded)
+    with django_assert_num_queries(0):  # the absence came with the user: no request asks for the row again
+        defaults = preferences_of(user=loaded)
+        assert preferences_of(user=loaded).daily_goal_minutes == defaults.daily_goal_minutes
     assert defaults.pk is None and defaults.time_zone == "UTC" and defaults.turbo_default is True
     preferences_update(user=loaded, daily_goal_minutes=50)
     assert preferences_of(user=loaded).daily_goal_minutes == 50  # the rest of the request sees the saved row
