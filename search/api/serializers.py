@@ -125,6 +125,32 @@ class SearchResultOutputSerializer(serializers.Serializer):
                                              "counted over the first count matches when count_exact is false.")
     results = SearchHitOutputSerializer(many=True, source="items")
 
+    @classmethod
+    def represent(cls, result) -> dict:
+        """What ``cls(result).data`` gives (``next`` and ``previous`` None, the view sets them), without binding
+        fourteen fields and nine per hit on every search.
+
+        Building the serializer cost a search page more than reading it from the cache; the shape is the
+        declared one above (the schema still comes from the fields) and a test holds the two equal on
+        generated results.
+        """
+        def hit(item) -> dict:
+            return {
+                "slug": str(item.slug), "title": str(item.title), "title_highlighted": str(item.title_html),
+                "category": {"slug": item.category, "name": item.category_name}, "difficulty": int(item.difficulty),
+                "snippet": str(item.snippet_html), "score": None if item.score is None else float(item.score),
+                "style": str(item.style), "status": item.status,
+            }
+
+        return {
+            "count": int(result.count), "count_exact": bool(result.count_exact), "next": None, "previous": None,
+            "page": int(result.page), "page_size": int(result.page_size), "query": str(result.query),
+            "took_ms": float(result.took_ms), "turbo_used": bool(result.turbo_used), "strategy": str(result.strategy),
+            "cached": bool(result.cached), "suggestion": str(result.suggestion),
+            "facets": {str(name): {str(key): int(n) for key, n in counts.items()} for name, counts in result.facets.items()},
+            "results": [hit(item) for item in result.items],
+        }
+
 
 class SearchHistoryOutputSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)

@@ -20,7 +20,7 @@ def _result_payload(request, result: selectors.SearchResult) -> dict:
         previous_url = remove_query_param(url, "page")
     else:
         previous_url = replace_query_param(url, "page", result.page - 1)
-    payload = s.SearchResultOutputSerializer(result).data
+    payload = s.SearchResultOutputSerializer.represent(result)
     payload["next"], payload["previous"] = next_url, previous_url
     return payload
 
