@@ -1,7 +1,7 @@
 """Hand-written statements for the lesson page's and the recommendations' reads, the one place the lessons app
 bypasses the ORM.
 
-The catalog (``lessons/`` without a filter, the list every learner opens) is a page of published
+A search page's results carry the learner's status on each (``lesson_statuses``). The catalog (``lessons/`` without a filter, the list every learner opens) is a page of published
 lessons with the learner's status on each: ``CatalogPage``, which Django's paginator slices. A
 lesson page (``lessons/{slug}/`` and the dashboard's lesson viewer) shows the lesson's
 neighbours in catalog order, its prerequisites with the learner's completion of each, its checks
@@ -101,6 +101,15 @@ class CatalogPage:
                            user_score=score, user_best_score=best)
                 for (slug, title, category_slug, category_name, difficulty, style, minutes, summary, raw_tags, source,
                      status, score, best) in rows]
+
+
+def lesson_statuses(*, user_id: int, lesson_ids: list[int]) -> dict[int, str]:
+    """The learner's status on each of ``lesson_ids`` that has a row (one at most per lesson: a unique constraint)."""
+    table = connection.ops.quote_name(LessonProgress._meta.db_table)
+    lesson, user, status = (f"p.{column(connection, LessonProgress, name)}" for name in ("lesson", "user", "status"))
+    within, ids = among(connection, lesson, lesson_ids)
+    return dict(fetch_all(connection, f"SELECT {lesson}, {status} FROM {table} p WHERE {user} = %s AND {within}",  # noqa: S608
+                          [user_id, ids]))
 
 
 def neighbours(*, category_id: int, difficulty: int, title: str) -> tuple[tuple | None, tuple | None]:

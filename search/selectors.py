@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from lessons.models import Category, Lesson, LessonProgress
+from lessons import selectors as lesson_selectors
+from lessons.models import Category, Lesson
 from search import backends, index, text
 from search.models import SavedSearch, SearchHistory, SearchIndexState
 
@@ -194,8 +195,7 @@ def search_statuses(*, user: User, lesson_ids: list[int]) -> dict[int, str]:
     """The learner's status on each of ``lesson_ids`` (absent: not started), in one query."""
     if user is None or not user.is_authenticated or not lesson_ids:
         return {}
-    return dict(LessonProgress.objects.for_user(user).filter(lesson_id__in=lesson_ids)
-                .values_list("lesson_id", "status"))
+    return lesson_selectors.lesson_statuses(user=user, lesson_ids=lesson_ids)
 
 
 def search_history_list(*, user: User) -> QuerySet[SearchHistory]:

@@ -191,3 +191,18 @@ def test_the_catalog_without_a_filter_answers_as_the_serializer_over_the_lesson_
     first = auth_client.get("/api/v1/lessons/?page_size=5").json()["results"]
     assert [row["slug"] for row in first] == [lesson.slug for lesson in lessons[:5]]
     assert first[1]["status"] == "completed" and first[1]["mastery"] == "mastered" and first[4]["status"] == "in_progress"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.dictionaries(st.integers(0, 7), st.tuples(st.sampled_from(LessonProgress.Status.values), st.booleans())),
+       asked=st.lists(st.integers(0, 9), max_size=12))
+def test_lesson_statuses_equal_the_orm(user, other_user, rows, asked):
+    from lessons.selectors import lesson_statuses
+
+    Lesson.objects.all().delete()
+    lessons = LessonFactory.create_batch(8)
+    for n, (status, theirs) in rows.items():  # another learner's rows must never show
+        LessonProgress.objects.create(user=other_user if theirs else user, lesson=lessons[n], status=status)
+    ids = [lessons[n].pk if n < len(lessons) else 10**6 + n for n in asked]  # unknown ids are simply absent
+    expected = dict(LessonProgress.objects.filter(user=user, lesson_id__in=ids).values_list("lesson_id", "status"))
+    assert lesson_statuses(user=user, lesson_ids=ids) == expected
