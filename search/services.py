@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Subquery
+from django.db.models import Subquery
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import preferences_of
 from controlpanel.errors import ApplicationError, ConflictError, NotFoundError
 from lessons.models import Category, Lesson
-from search import index, selectors, text
+from search import fastpaths, index, selectors, text
 from search.models import SavedSearch, SearchHistory
 
 
@@ -114,13 +114,11 @@ def search_history_record(*, user: User, result: selectors.SearchResult) -> None
     figures = {"query": result.query, "results_count": result.count, "count_exact": result.count_exact}
     if not result.cached:
         figures |= {"search_time": result.took_ms, "cached": False}
-    latest = SearchHistory.objects.filter(user=user).order_by("-id").first()
+    latest = fastpaths.latest_entry(user_id=user.pk)
     if (latest is not None and latest.turbo_used == result.turbo_used
             and latest.category_id == (result.category.pk if result.category else None)
             and text.query_words(latest.query) == result.words):
-        SearchHistory.objects.filter(pk=latest.pk).update(
-            repeats=F("repeats") + 1, cached_runs=F("cached_runs") + int(result.cached), created_at=timezone.now(),
-            **figures)
+        fastpaths.count_repeat(entry_id=latest.id, cached=result.cached, at=timezone.now(), figures=figures)
         return
     SearchHistory.objects.create(user=user, category=result.category, turbo_used=result.turbo_used,
                                  cached_runs=int(result.cached),
