@@ -1,7 +1,8 @@
 """Hand-written statements for the lesson page's and the recommendations' reads, the one place the lessons app
 bypasses the ORM.
 
-A search page's results carry the learner's status on each (``lesson_statuses``). The catalog (``lessons/`` without a filter, the list every learner opens) is a page of published
+A lesson by its slug, with its category, is the first read of every lesson page and every lesson
+action (``published_lesson``). A search page's results carry the learner's status on each (``lesson_statuses``). The catalog (``lessons/`` without a filter, the list every learner opens) is a page of published
 lessons with the learner's status on each: ``CatalogPage``, which Django's paginator slices. A
 lesson page (``lessons/{slug}/`` and the dashboard's lesson viewer) shows the lesson's
 neighbours in catalog order, its prerequisites with the learner's completion of each, its checks
@@ -19,6 +20,7 @@ datetimes and booleans pass through the ORM's own converters (``controlpanel.sql
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 
@@ -101,6 +103,37 @@ class CatalogPage:
                            user_score=score, user_best_score=best)
                 for (slug, title, category_slug, category_name, difficulty, style, minutes, summary, raw_tags, source,
                      status, score, best) in rows]
+
+
+def published_lesson(*, slug: str) -> Lesson | None:
+    """The published lesson ``slug`` with its category loaded (``lesson.category``, no further query), as
+    ``Lesson.objects.published().select_related("category").filter(slug=slug).first()`` gives it; or None."""
+    sql, lesson_fields, category_fields = _published_lesson_statement(connection.vendor)
+    rows = fetch_all(connection, sql, [slug, True])
+    if not rows:
+        return None
+    split = len(lesson_fields)
+    lesson = Lesson.from_db(connection.alias, [f.attname for f in lesson_fields], convert_row(
+        connection, rows[0][:split], _converters(connection.vendor, Lesson, *(f.name for f in lesson_fields))))
+    lesson.category = Category.from_db(connection.alias, [f.attname for f in category_fields], convert_row(
+        connection, rows[0][split:], _converters(connection.vendor, Category, *(f.name for f in category_fields))))
+    return lesson
+
+
+@cache
+def _published_lesson_statement(vendor: str) -> tuple[str, list, list]:
+    q = connection.ops.quote_name
+    lesson_fields, category_fields = list(Lesson._meta.concrete_fields), list(Category._meta.concrete_fields)
+    picked = ", ".join([f"l.{q(f.column)}" for f in lesson_fields] + [f"c.{q(f.column)}" for f in category_fields])
+    sql = (f"SELECT {picked} FROM {q(Lesson._meta.db_table)} l "  # noqa: S608
+           f"INNER JOIN {q(Category._meta.db_table)} c ON c.{column(connection, Category, 'id')} = {_lesson_col('category')} "
+           f"WHERE {_lesson_col('slug')} = %s AND {_lesson_col('is_published')} = %s")
+    return sql, lesson_fields, category_fields
+
+
+@cache
+def _converters(vendor: str, model, *fields: str):
+    return converters_for(connection, model, list(fields))
 
 
 def lesson_statuses(*, user_id: int, lesson_ids: list[int]) -> dict[int, str]:

@@ -76,7 +76,7 @@ def category_list() -> QuerySet[Category]:
 
 def lesson_get_published(*, slug: str) -> Lesson:
     """The published lesson ``slug`` (with its category) or LessonNotFound."""
-    lesson = Lesson.objects.published().select_related("category").filter(slug=slug).first()
+    lesson = fastpaths.published_lesson(slug=slug)
     if lesson is None:
         raise LessonNotFound(details={"slug": slug})
     return lesson
@@ -139,9 +139,9 @@ class LessonDetail:
 
 
 def lesson_detail(*, user: User, slug: str) -> LessonDetail:
-    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Five queries, four of them hand-written
-    (lessons.fastpaths): the neighbours, the prerequisites with the learner's completion of each, the checks
-    and the learner's record."""
+    """The published lesson ``slug`` for ``user``; LessonNotFound otherwise. Five queries, all hand-written
+    (lessons.fastpaths): the lesson with its category, the neighbours, the prerequisites with the learner's
+    completion of each, the checks and the learner's record."""
     lesson = lesson_get_published(slug=slug)
     previous, following = fastpaths.neighbours(category_id=lesson.category_id, difficulty=lesson.difficulty,
                                                title=lesson.title)

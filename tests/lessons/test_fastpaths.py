@@ -206,3 +206,25 @@ def test_lesson_statuses_equal_the_orm(user, other_user, rows, asked):
     ids = [lessons[n].pk if n < len(lessons) else 10**6 + n for n in asked]  # unknown ids are simply absent
     expected = dict(LessonProgress.objects.filter(user=user, lesson_id__in=ids).values_list("lesson_id", "status"))
     assert lesson_statuses(user=user, lesson_ids=ids) == expected
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=lesson_specs, asked=st.lists(st.integers(0, 11), min_size=1, max_size=4),
+       tags=st.lists(st.sampled_from(["ink", "clay", "light"]), max_size=3))
+def test_a_published_lesson_with_its_category_equals_the_orms(specs, asked, tags):
+
+    Lesson.objects.all().delete()
+    categories = [CategoryFactory(), CategoryFactory()]
+    lessons = [LessonFactory(title=title, difficulty=difficulty, category=categories[category], is_published=published,
+                             tags=tags)
+               for title, difficulty, category, published in specs]
+    for n in asked:
+        slug = lessons[n].slug if n < len(lessons) else f"no-such-lesson-{n}"
+        found = fastpaths.published_lesson(slug=slug)
+        expected = Lesson.objects.published().select_related("category").filter(slug=slug).first()
+        assert (found is None) == (expected is None)
+        if expected is not None:
+            assert not found._state.adding and found._state.db == expected._state.db
+            assert field_values(found) == field_values(expected)
+            assert field_values(found.category) == field_values(expected.category)
+            assert found.category.pk == found.category_id
