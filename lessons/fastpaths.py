@@ -32,6 +32,11 @@ def _lesson_col(field: str, table: str = "l") -> str:
     return f"{table}.{column(connection, Lesson, field)}"
 
 
+def _progress_col(field: str) -> str:
+    """A learner-record column under the alias ``p`` the statements give the lesson records' table."""
+    return f"p.{column(connection, LessonProgress, field)}"
+
+
 @dataclass(frozen=True)
 class CategoryRef:
     slug: str
@@ -83,16 +88,13 @@ class CatalogPage:
         def category(field: str) -> str:
             return f"c.{column(connection, Category, field)}"
 
-        def progress(field: str) -> str:
-            return f"p.{column(connection, LessonProgress, field)}"
-
         sql = (f"SELECT {_lesson_col('slug')}, {_lesson_col('title')}, {category('slug')}, {category('name')}, "  # noqa: S608
                f"{_lesson_col('difficulty')}, {_lesson_col('style')}, {_lesson_col('minutes')}, {_lesson_col('summary')}, "
-               f"{_lesson_col('tags')}, {_lesson_col('source')}, COALESCE({progress('status')}, %s), {progress('score')}, "
-               f"{progress('best_score')} FROM {q(Lesson._meta.db_table)} l "
+               f"{_lesson_col('tags')}, {_lesson_col('source')}, COALESCE({_progress_col('status')}, %s), {_progress_col('score')}, "
+               f"{_progress_col('best_score')} FROM {q(Lesson._meta.db_table)} l "
                f"INNER JOIN {q(Category._meta.db_table)} c ON {category('id')} = {_lesson_col('category')} "
-               f"LEFT JOIN {q(LessonProgress._meta.db_table)} p ON {progress('lesson')} = {_lesson_col('id')} "
-               f"AND {progress('user')} = %s WHERE {_lesson_col('is_published')} = %s "
+               f"LEFT JOIN {q(LessonProgress._meta.db_table)} p ON {_progress_col('lesson')} = {_lesson_col('id')} "
+               f"AND {_progress_col('user')} = %s WHERE {_lesson_col('is_published')} = %s "
                f"ORDER BY {category('order')}, {_lesson_col('difficulty')}, {_lesson_col('title')}, {_lesson_col('id')} "
                f"LIMIT %s OFFSET %s")
         rows = fetch_all(connection, sql, [LessonProgress.Status.NOT_STARTED, self.user_id, True, stop - start, start])
@@ -172,12 +174,9 @@ def prerequisites(*, lesson_id: int, user_id: int) -> list[tuple[str, str, int, 
     link, lp = q(through._meta.db_table), q(LessonProgress._meta.db_table)
     from_lesson, to_lesson = (f"m.{column(connection, through, name)}" for name in ("from_lesson", "to_lesson"))
 
-    def progress(field: str) -> str:
-        return f"p.{column(connection, LessonProgress, field)}"
-
     sql = (f"SELECT {_lesson_col('slug')}, {_lesson_col('title')}, {_lesson_col('difficulty')}, "  # noqa: S608
-           f"EXISTS (SELECT 1 FROM {lp} p WHERE {progress('user')} = %s AND {progress('lesson')} = {_lesson_col('id')} "
-           f"AND {progress('status')} = %s) "
+           f"EXISTS (SELECT 1 FROM {lp} p WHERE {_progress_col('user')} = %s AND {_progress_col('lesson')} = {_lesson_col('id')} "
+           f"AND {_progress_col('status')} = %s) "
            f"FROM {q(Lesson._meta.db_table)} l INNER JOIN {link} m ON {to_lesson} = {_lesson_col('id')} "
            f"WHERE {from_lesson} = %s ORDER BY {_lesson_col('difficulty')}, {_lesson_col('title')}")
     rows = fetch_all(connection, sql, [user_id, LessonProgress.Status.COMPLETED, lesson_id])
@@ -225,15 +224,12 @@ def progress_records(*, user_id: int) -> list[tuple]:
     .values_list(*RECORD_FIELDS)`` gives them (in no particular order)."""
     q = connection.ops.quote_name
 
-    def progress(field: str) -> str:
-        return f"p.{column(connection, LessonProgress, field)}"
-
     rows = fetch_all(connection, 
-        f"SELECT {progress('lesson')}, {_lesson_col('category')}, {_lesson_col('difficulty')}, {_lesson_col('style')}, "  # noqa: S608
-        f"{_lesson_col('title')}, {progress('status')}, {progress('score')}, {progress('completed_at')}, "
+        f"SELECT {_progress_col('lesson')}, {_lesson_col('category')}, {_lesson_col('difficulty')}, {_lesson_col('style')}, "  # noqa: S608
+        f"{_lesson_col('title')}, {_progress_col('status')}, {_progress_col('score')}, {_progress_col('completed_at')}, "
         f"{_lesson_col('is_published')} FROM {q(LessonProgress._meta.db_table)} p "
-        f"INNER JOIN {q(Lesson._meta.db_table)} l ON {_lesson_col('id')} = {progress('lesson')} "
-        f"WHERE {progress('user')} = %s", [user_id])
+        f"INNER JOIN {q(Lesson._meta.db_table)} l ON {_lesson_col('id')} = {_progress_col('lesson')} "
+        f"WHERE {_progress_col('user')} = %s", [user_id])
     completed_at = converters_for(connection, LessonProgress, ["completed_at"])
     published = converters_for(connection, Lesson, ["is_published"])
     return [(*row[:7], convert_row(connection, [row[7]], completed_at)[0], convert_row(connection, [row[8]], published)[0])
