@@ -33,6 +33,19 @@ def converters_for(connection, model: type[Model], field_names: Sequence[str]) -
     return out
 
 
+_CONVERTERS: dict[tuple, Converters] = {}
+
+
+def model_converters(connection, model: type[Model], *field_names: str) -> Converters:
+    """``converters_for``, built once per process for each database vendor, model and fields (the
+    converters depend on nothing else), for the statements that run on every request."""
+    key = (connection.vendor, model, field_names)
+    found = _CONVERTERS.get(key)
+    if found is None:
+        found = _CONVERTERS[key] = converters_for(connection, model, field_names)
+    return found
+
+
 def convert_row(connection, row: Sequence[Any], converters: Converters) -> list[Any]:
     """``row``'s values as the ORM would hand them over."""
     values = []

@@ -24,7 +24,7 @@ from functools import cache
 
 from django.db import connection
 
-from controlpanel.sql import among, column, convert_row, converters_for, fetch_all
+from controlpanel.sql import among, column, convert_row, fetch_all, model_converters
 from lessons.models import Category, Lesson, LessonCheck, LessonProgress
 
 
@@ -98,7 +98,7 @@ class CatalogPage:
                f"ORDER BY {category('order')}, {_lesson_col('difficulty')}, {_lesson_col('title')}, {_lesson_col('id')} "
                f"LIMIT %s OFFSET %s")
         rows = fetch_all(connection, sql, [LessonProgress.Status.NOT_STARTED, self.user_id, True, stop - start, start])
-        tags = converters_for(connection, Lesson, ["tags"])
+        tags = model_converters(connection, Lesson, "tags")
         return [CatalogRow(slug=slug, title=title, category=CategoryRef(slug=category_slug, name=category_name),
                            difficulty=difficulty, style=style, minutes=minutes, summary=summary,
                            tags=convert_row(connection, [raw_tags], tags)[0], source=source, user_status=status,
@@ -116,9 +116,9 @@ def published_lesson(*, slug: str) -> Lesson | None:
         return None
     split = len(lesson_fields)
     lesson = Lesson.from_db(connection.alias, [f.attname for f in lesson_fields], convert_row(
-        connection, rows[0][:split], _converters(connection.vendor, Lesson, *(f.name for f in lesson_fields))))
+        connection, rows[0][:split], model_converters(connection, Lesson, *(f.name for f in lesson_fields))))
     lesson.category = Category.from_db(connection.alias, [f.attname for f in category_fields], convert_row(
-        connection, rows[0][split:], _converters(connection.vendor, Category, *(f.name for f in category_fields))))
+        connection, rows[0][split:], model_converters(connection, Category, *(f.name for f in category_fields))))
     return lesson
 
 
@@ -132,10 +132,6 @@ def _published_lesson_statement(vendor: str) -> tuple[str, list, list]:
            f"WHERE {_lesson_col('slug')} = %s AND {_lesson_col('is_published')} = %s")
     return sql, lesson_fields, category_fields
 
-
-@cache
-def _converters(vendor: str, model, *fields: str):
-    return converters_for(connection, model, list(fields))
 
 
 def lesson_statuses(*, user_id: int, lesson_ids: list[int]) -> dict[int, str]:
@@ -230,8 +226,8 @@ def progress_records(*, user_id: int) -> list[tuple]:
         f"{_lesson_col('is_published')} FROM {q(LessonProgress._meta.db_table)} p "
         f"INNER JOIN {q(Lesson._meta.db_table)} l ON {_lesson_col('id')} = {_progress_col('lesson')} "
         f"WHERE {_progress_col('user')} = %s", [user_id])
-    completed_at = converters_for(connection, LessonProgress, ["completed_at"])
-    published = converters_for(connection, Lesson, ["is_published"])
+    completed_at = model_converters(connection, LessonProgress, "completed_at")
+    published = model_converters(connection, Lesson, "is_published")
     return [(*row[:7], convert_row(connection, [row[7]], completed_at)[0], convert_row(connection, [row[8]], published)[0])
             for row in rows]
 

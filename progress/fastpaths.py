@@ -27,7 +27,7 @@ from functools import cache
 
 from django.db import connection
 
-from controlpanel.sql import column, convert_row, converters_for
+from controlpanel.sql import column, convert_row, model_converters
 from lessons.models import Category, Lesson, LessonProgress
 from progress.models import Achievement, LearningStreak, ProgressEvent, UserAchievement, UserProgress
 
@@ -49,13 +49,13 @@ def _bounds(windows: Windows) -> list:
 def lesson_window_figures(*, user_id: int, windows: Windows) -> dict:
     """``average`` (counted scores), ``last`` (latest lesson row change) and per window ``<name>_n``
     (lessons completed) and ``<name>_seconds`` (their time spent, None without any)."""
-    bounds = [value for pair in zip(_bounds(windows)[::2], _bounds(windows)[1::2], strict=True)
-              for value in (*pair, *pair)]
+    edges = _bounds(windows)
+    bounds = [value for pair in zip(edges[::2], edges[1::2], strict=True) for value in (*pair, *pair)]
     with connection.cursor() as cursor:
         cursor.execute(_lesson_window_sql(connection.vendor, len(windows)),
                        [LessonProgress.Status.COMPLETED, True, *bounds, user_id])
         row = cursor.fetchone()
-    average, last = row[0], convert_row(connection, [row[1]], _converters(connection.vendor, LessonProgress, "updated_at"))[0]
+    average, last = row[0], convert_row(connection, [row[1]], model_converters(connection, LessonProgress, "updated_at"))[0]
     figures = {"average": None if average is None else float(average), "last": last}
     for i, name in enumerate(windows):
         n, seconds = row[2 + 2 * i], row[3 + 2 * i]
@@ -63,10 +63,6 @@ def lesson_window_figures(*, user_id: int, windows: Windows) -> dict:
         figures[f"{name}_seconds"] = None if seconds is None else int(seconds)
     return figures
 
-
-@cache
-def _converters(vendor: str, model, *fields: str):
-    return converters_for(connection, model, list(fields))
 
 
 @cache
@@ -94,7 +90,7 @@ def event_window_figures(*, user_id: int, windows: Windows, since: datetime) -> 
         cursor.execute(_event_window_sql(connection.vendor, len(windows)),
                        [*_bounds(windows), user_id, connection.ops.adapt_datetimefield_value(since)])
         row = cursor.fetchone()
-    last = convert_row(connection, [row[0]], _converters(connection.vendor, ProgressEvent, "created_at"))[0]
+    last = convert_row(connection, [row[0]], model_converters(connection, ProgressEvent, "created_at"))[0]
     return {"last": last, **{f"{name}_n": int(n) for name, n in zip(windows, row[1:], strict=True)}}
 
 
@@ -122,8 +118,8 @@ def category_rows(*, user_id: int, category_id: int | None = None) -> list[tuple
     with connection.cursor() as cursor:
         cursor.execute(_category_rows_sql(connection.vendor, category_id is not None), params)
         fetched = cursor.fetchall()
-    done_at = _converters(connection.vendor, LessonProgress, "completed_at")
-    marked_at = _converters(connection.vendor, UserProgress, "last_updated")
+    done_at = model_converters(connection, LessonProgress, "completed_at")
+    marked_at = model_converters(connection, UserProgress, "last_updated")
     return [
         (slug, name, order, int(total), int(n or 0), convert_row(connection, [last], done_at)[0], marked,
          convert_row(connection, [updated], marked_at)[0])
@@ -165,7 +161,7 @@ def badge_rows(*, user_id: int) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(_badge_sql(connection.vendor), [user_id])
         fetched = cursor.fetchall()
-    awarded = _converters(connection.vendor, UserAchievement, "awarded_at")
+    awarded = model_converters(connection, UserAchievement, "awarded_at")
     return [(*row[:4], convert_row(connection, [row[4]], awarded)[0]) for row in fetched]
 
 
@@ -187,7 +183,7 @@ def streak_row(*, user_id: int) -> tuple | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return (row[0], row[1], convert_row(connection, [row[2]], _converters(connection.vendor, LearningStreak, "last_day"))[0])
+    return (row[0], row[1], convert_row(connection, [row[2]], model_converters(connection, LearningStreak, "last_day"))[0])
 
 
 @cache
