@@ -143,21 +143,22 @@ class ProgressEventOutputSerializer(serializers.Serializer):
         return event.new - event.previous
 
     @classmethod
-    def represent_many(cls, events) -> list[dict]:
-        """What ``cls(events, many=True).data`` gives, without binding this serializer and its two nested ones
-        per event: on a page of history that binding cost as much as the page's read. The shape is the
-        declared one above (the schema still comes from the fields) and a test holds the two equal."""
+    def represent_many(cls, rows) -> list[dict]:
+        """What ``cls(events, many=True).data`` gives for the events of ``rows`` (``progress_history_rows``),
+        without binding this serializer and its two nested ones per event: on a page of history that binding
+        cost as much as the page's read. The shape is the declared one above (the schema still comes from
+        the fields) and a test holds the two equal."""
         return [
             {
-                "id": int(event.id),
-                "category": {"slug": str(event.category.slug), "name": str(event.category.name)},
-                "previous": int(event.previous), "new": int(event.new), "delta": event.new - event.previous,
-                "source": str(event.source),
-                "lesson": None if event.lesson is None else {"slug": str(event.lesson.slug),
-                                                             "title": str(event.lesson.title)},
-                "created_at": _TIMESTAMP.to_representation(event.created_at),
+                "id": int(row["id"]),
+                "category": {"slug": str(row["category__slug"]), "name": str(row["category__name"])},
+                "previous": int(row["previous"]), "new": int(row["new"]), "delta": row["new"] - row["previous"],
+                "source": str(row["source"]),
+                "lesson": None if row["lesson__slug"] is None else {"slug": str(row["lesson__slug"]),
+                                                                   "title": str(row["lesson__title"])},
+                "created_at": _TIMESTAMP.to_representation(row["created_at"]),
             }
-            for event in events
+            for row in rows
         ]
 
 

@@ -83,7 +83,7 @@ class ProgressViewSet(viewsets.GenericViewSet):
         filters = s.HistoryFilterInputSerializer(data=request.query_params,
                                                  context={"zone": selectors.user_time_zone(user=request.user)})
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.progress_history(user=request.user, **filters.validated_data))
+        page = self.paginate_queryset(selectors.progress_history_rows(user=request.user, **filters.validated_data))
         return self.get_paginated_response(s.ProgressEventOutputSerializer.represent_many(page))
 
 

@@ -45,7 +45,37 @@ events = st.builds(
 )
 
 
+def as_row(event) -> dict:
+    """The event as ``progress_history_rows`` gives it."""
+    return {"id": event.id, "previous": event.previous, "new": event.new, "source": event.source,
+            "created_at": event.created_at, "category__slug": event.category.slug,
+            "category__name": event.category.name, "lesson__slug": event.lesson and event.lesson.slug,
+            "lesson__title": event.lesson and event.lesson.title}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(events, max_size=5))
 def test_the_fast_history_page_is_the_serializers(page):
-    assert ProgressEventOutputSerializer.represent_many(page) == ProgressEventOutputSerializer(page, many=True).data
+    assert ProgressEventOutputSerializer.represent_many([as_row(e) for e in page]) == \
+        ProgressEventOutputSerializer(page, many=True).data
+
+
+def test_history_rows_are_the_events_fields(db):
+    """Each row of ``progress_history_rows`` holds what the event's models hold, with and without a lesson, in
+    the same order and under the same filters."""
+    from progress import selectors, services
+    from tests.factories import UserFactory
+    from tests.lessons.factories import CategoryFactory, lesson_with_checks, right_answers
+
+    user, category = UserFactory(), CategoryFactory()
+    other = CategoryFactory()
+    for n in range(3):
+        lesson = lesson_with_checks(category=category if n % 2 else other)
+        services.lesson_complete(user=user, lesson=lesson, answers=right_answers(lesson))
+    services.progress_mark(user=user, category=category, marked=1)
+    for filters in ({}, {"category": category}, {"category": other.slug}):
+        events = list(selectors.progress_history(user=user, **filters))
+        rows = list(selectors.progress_history_rows(user=user, **filters))
+        assert len(rows) == len(events) > 0
+        assert rows == [as_row(e) for e in events]
+    assert any(row["lesson__slug"] is None for row in selectors.progress_history_rows(user=user))
