@@ -299,8 +299,12 @@ def system_metrics_snapshot(*, now: datetime | None = None, host: str | None = N
     """The live system card: every host and the fleet, one host's latest sample and thresholds
     (``host``, default this one), latest health and 24-hour uptime."""
     now = now or timezone.now()
-    latest = latest_sample(now=now, host=host)
     hosts = host_list(now=now)
+    wanted = host or settings.CONTROLPANEL_HOST_NAME
+    # A host of the list carries its latest sample already; only one that has not sampled within the raw
+    # retention (or the fallback to whichever host sampled last) needs its own read.
+    latest = next((h["latest"] for h in hosts if h["host"] == wanted and h["latest"]), None) or latest_sample(
+        now=now, host=host)
     return {
         "generated_at": now.isoformat(),
         "host": latest["host"] if latest else (host or settings.CONTROLPANEL_HOST_NAME),

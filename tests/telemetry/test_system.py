@@ -212,3 +212,22 @@ def test_prune_keeps_each_tier_for_its_retention():
     # the 49-hour-old sample's hour rollup outlives the raw row
     assert SystemRollup.objects.filter(resolution="hour").count() == 2
     assert HealthCheck.objects.count() == 0
+
+
+@pytest.mark.parametrize("this_host_sampled", [True, False])
+def test_the_system_card_shows_the_latest_sample_of_the_host_asked_for(settings, this_host_sampled):
+    """The card's latest sample is ``latest_sample``'s for every host asked for: a host of the list, one whose
+    only sample is older than the raw retention, one that never sampled, and (no host asked) this host, or
+    whichever host sampled last when this one has not."""
+    now = timezone.now()
+    settings.CONTROLPANEL_HOST_NAME = "here"
+    if this_host_sampled:
+        sample(now - timedelta(minutes=3), host="here", cpu_percent=11.0)
+        sample(now - timedelta(minutes=2), host="here", cpu_percent=12.0)
+    sample(now - timedelta(minutes=1), host="there", cpu_percent=21.0)
+    sample(now - timedelta(hours=settings.TELEMETRY_RETENTION_RAW_HOURS + 1), host="gone", cpu_percent=31.0)
+    for host in (None, "here", "there", "gone", "never"):
+        card = selectors.system_metrics_snapshot(now=now, host=host)
+        assert card["latest"] == selectors.latest_sample(now=now, host=host), host
+    assert selectors.system_metrics_snapshot(now=now)["latest"]["cpu_percent"] == (12.0 if this_host_sampled else 21.0)
+    assert selectors.system_metrics_snapshot(now=now, host="gone")["latest"]["cpu_percent"] == 31.0
