@@ -1,4 +1,4 @@
-"""The request tiers' written statement sums what the ORM aggregate it replaces summed, on generated rows."""
+"""The telemetry app's written statements give what the ORM reads they replace gave, on generated rows."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from telemetry import fastpaths
 from telemetry.histogram import BUCKET_FIELDS
+from telemetry.models import HealthCheck as Probe
 from telemetry.models import RequestHour, RequestMinute
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,30 @@ def test_request_sums_equal_the_orm_aggregate(data, group, hours, window, routes
     for row in found:
         if column in row:
             assert row[column].tzinfo is not None
+
+
+FLAGS = ("ok", "database_ok", "cache_ok", "broker_ok")
+probes = st.lists(st.tuples(st.integers(-3 * 10**6, 3 * 10**6), st.lists(st.booleans(), min_size=3, max_size=3)),
+                  max_size=12, unique_by=lambda probe: probe[0])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=probes, window=st.tuples(st.integers(-3 * 10**6, 3 * 10**6), st.integers(0, 4 * 10**6)))
+def test_probe_rows_are_the_probes_the_orm_reads(data, window):
+    """Each probe in ``[lower, upper)`` once, oldest first, its time to the microsecond and its flags' truth as
+    the ORM reads them; ``lower`` and ``upper`` fall on probes too."""
+    Probe.objects.all().delete()
+    for offset_us, (database, cache, broker) in data:
+        Probe.objects.create(at=BASE + timedelta(microseconds=offset_us), ok=database and cache and broker,
+                             database_ok=database, cache_ok=cache, broker_ok=broker)
+    lower = BASE + timedelta(microseconds=window[0])
+    upper = lower + timedelta(microseconds=window[1])
+    expected = list(Probe.objects.filter(at__gte=lower, at__lt=upper).order_by("at").values_list("at", *FLAGS))
+    found = fastpaths.probe_rows(lower, upper)
+    assert [tuple(bool(flag) for flag in row[1:]) for row in found] == [row[1:] for row in expected]
+    assert [row[0] for row in found] == pytest.approx([row[0].timestamp() for row in expected], abs=1e-6, rel=0)
+    for at in (lower, upper):  # a probe exactly on a bound: inside at the lower one, outside at the upper one
+        Probe.objects.create(at=at, ok=True, database_ok=True, cache_ok=True, broker_ok=True)
+    times = [row[0] for row in fastpaths.probe_rows(lower, upper)]
+    assert len(times) == len(expected) + (1 if upper > lower else 0)
+    assert upper == lower or any(abs(t - lower.timestamp()) <= 1e-6 for t in times)
