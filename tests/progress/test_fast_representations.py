@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from progress import selectors, services
 from progress.api.serializers import ProgressEventOutputSerializer, SummaryOutputSerializer
 from progress.models import ProgressEvent
 from progress.selectors import Badge, DailyGoal, ProgressSummary, WeekFigures
+from tests.factories import UserFactory
+from tests.lessons.factories import CategoryFactory, lesson_with_checks, right_answers
 
 ZONES = st.sampled_from([UTC, ZoneInfo("Pacific/Auckland"), ZoneInfo("America/St_Johns"), ZoneInfo("Europe/Berlin")])
 moments = st.builds(lambda moment, zone: moment.replace(tzinfo=UTC).astimezone(zone),
@@ -63,10 +66,6 @@ def test_the_fast_history_page_is_the_serializers(page):
 def test_history_rows_are_the_events_fields(db):
     """Each row of ``progress_history_rows`` holds what the event's models hold, with and without a lesson, in
     the same order and under the same filters."""
-    from progress import selectors, services
-    from tests.factories import UserFactory
-    from tests.lessons.factories import CategoryFactory, lesson_with_checks, right_answers
-
     user, category = UserFactory(), CategoryFactory()
     other = CategoryFactory()
     for n in range(3):
