@@ -289,7 +289,7 @@ def system_metrics_snapshot(*, now: datetime | None = None, host: str | None = N
         now=now, host=host)
     return {
         "generated_at": now.isoformat(),
-        "host": latest["host"] if latest else (host or settings.CONTROLPANEL_HOST_NAME),
+        "host": latest["host"] if latest else wanted,
         "latest": latest,
         "thresholds": threshold_states(host=latest["host"] if latest else host),
         "hosts": hosts,
